@@ -1,0 +1,1 @@
+"""Region tree, departments and units; real-name accounts and their lifecycle."""

@@ -1,0 +1,1 @@
+"""The shared database: engine and sessions, schema, migrations and the case (work-order) tables."""

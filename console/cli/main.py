@@ -1,0 +1,115 @@
+"""``jzctl``: the entry point. Only built commands are registered.
+
+Start-up stays light: command modules import typer and the catalogue only; SQLAlchemy,
+Textual and the domain services load inside the command that needs them.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+
+import typer
+
+from console.cli import runtime
+from console.i18n import language_from_env, normalise_language, set_language, t
+
+VERSION = "0.1.0"
+
+
+def _version(value: bool) -> None:
+    if value:
+        runtime.echo(f"jzctl {VERSION}")
+        raise typer.Exit(0)
+
+
+def build_app() -> typer.Typer:
+    from console.cli import db, init, org
+
+    app = typer.Typer(
+        name="jzctl",
+        help=t("cli.app_help"),
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_enable=False,
+        rich_markup_mode=None,
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
+
+    @app.callback()
+    def _root(
+        db_url: str | None = typer.Option(
+            None, "--db", metavar="URL", help=t("cli.opt_db"), envvar=None
+        ),
+        json_out: bool = typer.Option(False, "--json", help=t("cli.opt_json")),
+        lang: str | None = typer.Option(None, "--lang", metavar="zh|en", help=t("cli.opt_lang")),
+        version: bool = typer.Option(
+            False, "--version", callback=_version, is_eager=True, help=t("cli.opt_version")
+        ),
+    ) -> None:
+        if lang is not None:
+            norm = normalise_language(lang)
+            if norm is None:
+                raise typer.BadParameter(t("cli.bad_lang", lang=lang), param_hint="--lang")
+            set_language(norm)
+        runtime.settings.db_url = db_url
+        runtime.settings.json = json_out
+        runtime.settings.lang = normalise_language(lang) or language_from_env()
+
+    init.register(app)
+    app.add_typer(db.app, name="db", help=t("cli.db_help"))
+    app.add_typer(org.app, name="org", help=t("cli.org_help"))
+    return app
+
+
+def _prescan(argv: Sequence[str]) -> None:
+    """Language and --json must be known before the app is built (help texts) and
+    before option parsing can fail (usage errors honour --json)."""
+    lang = language_from_env()
+    for i, arg in enumerate(argv):
+        if arg == "--lang" and i + 1 < len(argv):
+            lang = normalise_language(argv[i + 1]) or lang
+        elif arg.startswith("--lang="):
+            lang = normalise_language(arg.split("=", 1)[1]) or lang
+        elif arg == "--":
+            break
+    set_language(lang)
+    runtime.settings.lang = lang
+    runtime.settings.json = "--json" in argv
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    _prescan(args)
+    app = build_app()
+    try:
+        rv = app(args=args, prog_name="jzctl", standalone_mode=False)
+    except typer.TyperException as exc:
+        if type(exc).__name__ == "NoArgsIsHelpError":
+            # A bare group name is a request for its help, not a mistake.
+            sys.stderr.write(exc.format_message() + "\n")
+            return runtime.EXIT_USAGE
+        code = getattr(exc, "exit_code", runtime.EXIT_USAGE)
+        reason = exc.format_message().strip().rstrip(".")
+        runtime.report_error("usage", t("cli.usage_error", reason=reason), t("cli.usage_hint"))
+        return int(code) if code else runtime.EXIT_USAGE
+    except typer.Abort:
+        runtime.report_error("aborted", t("cli.aborted"))
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # pragma: no cover - commands are guarded; this is the net
+        return runtime.render_unexpected(exc)
+    finally:
+        sys.stdout.flush()
+    return rv if isinstance(rv, int) else 0
+
+
+def entry() -> None:  # pragma: no cover - console script shim
+    code = main()
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    sys.exit(code)

@@ -1,0 +1,131 @@
+"""Shared fixtures: isolated user folders, and every database test on SQLite and PostgreSQL.
+
+PostgreSQL tests run when ``JZ_TEST_PG_URL`` is set; each test gets a schema of its own.
+With ``CI=true`` a missing or unreachable PostgreSQL fails the run instead of skipping.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+PG_URL = os.environ.get("JZ_TEST_PG_URL", "")
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def _pg_reachable() -> str | None:
+    if not PG_URL:
+        return "JZ_TEST_PG_URL is not set"
+    import sqlalchemy as sa
+
+    from casedb.engine import make_engine
+
+    try:
+        eng = make_engine(PG_URL)
+        with eng.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+        eng.dispose()
+    except Exception as exc:  # any failure to connect means "not reachable"
+        return f"PostgreSQL at JZ_TEST_PG_URL is unreachable: {exc}"
+    return None
+
+
+_PG_PROBLEM: str | None = None
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    global _PG_PROBLEM
+    _PG_PROBLEM = _pg_reachable()
+    if IN_CI and _PG_PROBLEM:
+        raise pytest.UsageError(f"CI=true but {_PG_PROBLEM}")
+
+
+@pytest.fixture(autouse=True)
+def _isolated_user_folders(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for var in ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME"):
+        folder = tmp_path / "home" / var.lower()
+        folder.mkdir(parents=True)
+        monkeypatch.setenv(var, str(folder))
+    for var in ("JZ_DATABASE_URL", "JZ_LANG", "NO_COLOR", "JZ_DEBUG"):
+        monkeypatch.delenv(var, raising=False)
+    from console.i18n import set_language
+
+    set_language("zh")
+
+
+def _pg_schema_url(schema: str) -> str:
+    sep = "&" if "?" in PG_URL else "?"
+    return f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A URL to an empty database, once per backend."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'jz.db'}"
+        return
+    if _PG_PROBLEM:
+        pytest.skip(_PG_PROBLEM)
+    import sqlalchemy as sa
+
+    from casedb.engine import make_engine
+
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = make_engine(PG_URL)
+    with admin.begin() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield _pg_schema_url(schema)
+    finally:
+        with admin.begin() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture
+def db(db_url: str) -> Iterator[object]:
+    """An initialised database (schema, reference data, Yunnan's divisions)."""
+    from accounts.org import load_divisions, shipped_divisions
+    from casedb.engine import Database
+    from casedb.reference import sync_reference
+    from casedb.schema import upgrade
+
+    database = Database(db_url)
+    upgrade(database.engine)
+    with database.uow() as uow:
+        sync_reference(uow.session.connection())
+        load_divisions(uow.session.connection(), shipped_divisions())
+        uow.commit()
+    try:
+        yield database
+    finally:
+        database.dispose()
+
+
+@dataclass
+class CliResult:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+
+@pytest.fixture
+def cli(capsys: pytest.CaptureFixture[str]):  # type: ignore[no-untyped-def]
+    """Run ``jzctl ARGS`` through the real entry point; returns exit code, stdout, stderr."""
+    from console.cli import runtime
+    from console.cli.main import main
+
+    def run(*args: str) -> CliResult:
+        capsys.readouterr()
+        runtime.settings.db_url = None
+        runtime.settings.json = False
+        code = main(list(args))
+        out, err = capsys.readouterr()
+        return CliResult(code, out, err)
+
+    return run
