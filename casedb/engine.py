@@ -102,10 +102,9 @@ class UnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        try:
-            self.session.rollback()
-        finally:
-            self.session.close()
+        # close() rolls back whatever was not committed without expiring loaded objects,
+        # so results stay readable after the unit ends.
+        self.session.close()
 
     def commit(self) -> None:
         if self.readonly:

@@ -15,7 +15,7 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from casedb.errors import Conflict, InvalidInput
 
-REVISIONS: tuple[str, ...] = ("0001",)
+REVISIONS: tuple[str, ...] = ("0001", "0002")
 HEAD = REVISIONS[-1]
 _PG_MIGRATION_LOCK = 0x6A7A6374  # "jzct": one console migrates at a time
 

@@ -51,8 +51,16 @@ def _isolated_user_folders(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
         folder = tmp_path / "home" / var.lower()
         folder.mkdir(parents=True)
         monkeypatch.setenv(var, str(folder))
-    for var in ("JZ_DATABASE_URL", "JZ_LANG", "NO_COLOR", "JZ_DEBUG"):
+    for var in ("JZ_DATABASE_URL", "JZ_LANG", "NO_COLOR", "JZ_DEBUG", "JZ_KEYRING_PASSPHRASE_FILE"):
         monkeypatch.delenv(var, raising=False)
+    # The real keyring API on an encrypted file keyring in this test's folder.
+    monkeypatch.setenv("JZ_KEYRING_FILE", str(tmp_path / "home" / "keyring.jzkr"))
+    monkeypatch.setenv("JZ_KEYRING_PASSPHRASE", "test passphrase")
+    monkeypatch.setenv("JZ_KEYRING_KDF_LOG2N", "10")
+    monkeypatch.setenv("JZ_AUDIT_ANCHOR_DIR", str(tmp_path / "home" / "anchors"))
+    from audit_log.anchors import forget_cached_keys
+
+    forget_cached_keys()
     from console.i18n import set_language
 
     set_language("zh")

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from alembic import context
 
-from casedb.models import Base
-
 connection = context.config.attributes["connection"]
 context.configure(
     connection=connection,
-    target_metadata=Base.metadata,
+    # Only autogenerate needs the models; the caller passes the metadata of every package
+    # (casedb sits below the domain packages and does not import them).
+    target_metadata=context.config.attributes.get("metadata"),
     # SQLite alters tables by copying them (batch mode); harmless on PostgreSQL.
     render_as_batch=True,
     compare_type=True,

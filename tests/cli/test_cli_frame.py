@@ -13,10 +13,12 @@ from casedb.engine import Database
 def test_init_creates_then_reports_current(cli, db_url: str) -> None:  # type: ignore[no-untyped-def]
     first = cli("--db", db_url, "init")
     assert first.exit_code == 0, first.stderr
-    assert "0001" in first.stdout and "1578" in first.stdout
+    from casedb.schema import HEAD
+
+    assert HEAD in first.stdout and "1578" in first.stdout
     second = cli("--db", db_url, "--json", "init")
     data = json.loads(second.stdout)["data"]
-    assert data["divisions_added"] == 0 and data["revision"] == "0001"
+    assert data["divisions_added"] == 0 and data["revision"] == HEAD
     current = cli("--db", db_url, "--json", "db", "current")
     assert json.loads(current.stdout)["data"]["state"] == "current"
 

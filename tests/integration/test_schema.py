@@ -9,6 +9,7 @@ from importlib import resources
 import pytest
 import sqlalchemy as sa
 
+import audit_log.models  # noqa: F401  (registers the audit tables on the metadata)
 from casedb.engine import Database
 from casedb.errors import Conflict
 from casedb.models import Base
@@ -38,6 +39,7 @@ def test_upgrade_creates_the_schema_and_is_idempotent(db_url: str) -> None:
     assert upgrade(db.engine) == (HEAD, HEAD)
     names = set(sa.inspect(db.engine).get_table_names())
     assert {"regions", "departments", "service_items", "accounts", "cases", "case_events"} <= names
+    assert {"audit_events", "audit_head", "audit_anchors", "audit_archives"} <= names
     db.dispose()
 
 

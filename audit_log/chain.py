@@ -1,0 +1,263 @@
+"""Appending to the chain: canonical encoding, SM3 hashes, the head lock, anchors.
+
+``record`` joins the caller's transaction, so the event commits if and only if the change
+does. Writers serialise on the single ``audit_head`` row (``SELECT … FOR UPDATE`` on
+PostgreSQL; SQLite writers already hold the database's write lock), so concurrent consoles
+never fork the chain or reuse a sequence number.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
+
+from audit_log import anchors
+from audit_log.actor import Actor
+from audit_log.models import AuditAnchor, AuditEvent, AuditHead
+from casedb import crypto
+
+OUTCOMES = ("ok", "denied", "failed")
+_SECRET_KEYS = {
+    "password",
+    "password_hash",
+    "passphrase",
+    "secret",
+    "totp_secret",
+    "token",
+    "activation_code",
+    "otp",
+    "key",
+    "data_key",
+}
+_SECRET_SUFFIXES = ("_password", "_secret", "_token", "_passphrase", "_code_hash")
+
+
+def mask_id_number(value: str) -> str:
+    return value[:6] + "*" * 8 + value[-4:] if len(value) >= 15 else "*" * len(value)
+
+
+def mask_mobile(value: str) -> str:
+    return value[:3] + "****" + value[-4:] if len(value) >= 11 else "*" * len(value)
+
+
+def _safe(key: str, value: Any) -> Any:
+    low = key.lower()
+    if value is None:
+        return None
+    if low in _SECRET_KEYS or low.endswith(_SECRET_SUFFIXES):
+        return "***"
+    if "id_number" in low or low in ("idcard", "id_card"):
+        return mask_id_number(str(value))
+    if "mobile" in low or "phone" in low:
+        return mask_mobile(str(value))
+    if isinstance(value, (str, int, float, bool)):
+        return value
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat()
+    if isinstance(value, (list, tuple)):
+        return [_safe(key, v) for v in value]
+    return str(value)
+
+
+def field_diff(
+    before: Mapping[str, Any] | None, after: Mapping[str, Any] | None
+) -> dict[str, list[Any]]:
+    """{field: [before, after]} for the fields that differ; secrets never, personal data masked."""
+    b, a = before or {}, after or {}
+    out: dict[str, list[Any]] = {}
+    for key in sorted(set(b) | set(a)):
+        old, new = b.get(key), a.get(key)
+        if old != new or key not in b or key not in a:
+            out[key] = [_safe(key, old), _safe(key, new)]
+    return out
+
+
+def format_at(at: datetime) -> str:
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def canonical(
+    seq: int,
+    at: datetime,
+    actor: str,
+    actor_id: int | None,
+    acting_as: str,
+    host: str,
+    terminal: str,
+    action: str,
+    target_kind: str,
+    target_id: str,
+    region_code: str | None,
+    department_code: str | None,
+    outcome: str,
+    reason: str,
+    diff: str,
+    prev_hash: str,
+) -> bytes:
+    """Every field, in a fixed order, as compact UTF-8 JSON: what the hash covers."""
+    return json.dumps(
+        [
+            seq,
+            format_at(at),
+            actor,
+            actor_id,
+            acting_as,
+            host,
+            terminal,
+            action,
+            target_kind,
+            target_id,
+            region_code,
+            department_code,
+            outcome,
+            reason,
+            diff,
+            prev_hash,
+        ],
+        ensure_ascii=False,
+        separators=(",", ":"),
+    ).encode("utf-8")
+
+
+def event_hash(ev: AuditEvent) -> str:
+    return crypto.sm3_hex(
+        canonical(
+            ev.seq,
+            ev.at,
+            ev.actor,
+            ev.actor_id,
+            ev.acting_as,
+            ev.host,
+            ev.terminal,
+            ev.action,
+            ev.target_kind,
+            ev.target_id,
+            ev.region_code,
+            ev.department_code,
+            ev.outcome,
+            ev.reason,
+            ev.diff,
+            ev.prev_hash,
+        )
+    )
+
+
+def lock_head(session: Session) -> AuditHead:
+    return session.execute(
+        select(AuditHead).where(AuditHead.id == 1).with_for_update()
+    ).scalar_one()
+
+
+def record(
+    session: Session,
+    actor: Actor,
+    action: str,
+    *,
+    target_kind: str = "",
+    target_id: str = "",
+    region: str | None = None,
+    department: str | None = None,
+    outcome: str = "ok",
+    reason: str = "",
+    before: Mapping[str, Any] | None = None,
+    after: Mapping[str, Any] | None = None,
+    details: Mapping[str, Any] | None = None,
+    at: datetime | None = None,
+) -> AuditEvent:
+    """Append one event in the caller's transaction and return it (not yet committed)."""
+    if outcome not in OUTCOMES:
+        raise ValueError(outcome)
+    diff: dict[str, Any] = field_diff(before, after)
+    if details:
+        diff = {**diff, "_": {k: _safe(k, v) for k, v in details.items()}}
+    head = lock_head(session)
+    ev = AuditEvent(
+        seq=head.seq + 1,
+        at=at or datetime.now(UTC),
+        actor=actor.login[:64],
+        actor_id=actor.account_id,
+        acting_as=actor.acting_as[:64],
+        host=actor.host[:128],
+        terminal=actor.terminal[:64],
+        action=action[:64],
+        target_kind=target_kind[:32],
+        target_id=str(target_id)[:64],
+        region_code=region,
+        department_code=department,
+        outcome=outcome,
+        reason=reason[:400],
+        diff=json.dumps(diff, ensure_ascii=False, sort_keys=True, separators=(",", ":")),
+        prev_hash=head.hash,
+        hash="",
+    )
+    ev.hash = event_hash(ev)
+    session.add(ev)
+    head.seq, head.hash = ev.seq, ev.hash
+    pending = _pending(session)
+    pending["head"] = (head.chain_id, ev.seq, ev.hash)
+    if ev.seq % head.anchor_every == 0:
+        anchor_head(session, head)
+    session.flush()
+    return ev
+
+
+def anchor_head(session: Session, head: AuditHead | None = None) -> AuditAnchor | None:
+    """Sign the current head with the anchor key (None when it is already anchored)."""
+    head = head or lock_head(session)
+    if head.seq == 0 or session.get(AuditAnchor, head.seq) is not None:
+        return None
+    key = anchors.anchor_key(session, head.chain_id)
+    anchor = AuditAnchor(
+        seq=head.seq,
+        hash=head.hash,
+        at=datetime.now(UTC),
+        key_id=anchors.key_id(key),
+        mac=anchors.mac(key, head.chain_id, head.seq, head.hash),
+    )
+    session.add(anchor)
+    _pending(session).setdefault("anchors", []).append(anchors.anchor_line(head.chain_id, anchor))
+    return anchor
+
+
+def _pending(session: Session) -> dict[str, Any]:
+    """What to write outside the database once (and only if) this transaction commits."""
+    pending: dict[str, Any] | None = session.info.get("jz_audit_pending")
+    if pending is None:
+        pending = {}
+        session.info["jz_audit_pending"] = pending
+        if not session.info.get("jz_audit_hooked"):
+            session.info["jz_audit_hooked"] = True
+            event.listen(session, "after_commit", _after_commit)
+            event.listen(session, "after_rollback", _after_rollback)
+    return pending
+
+
+def _after_commit(session: Session) -> None:
+    pending = session.info.pop("jz_audit_pending", None)
+    if pending:
+        anchors.write_outside(pending)
+
+
+def _after_rollback(session: Session) -> None:
+    session.info.pop("jz_audit_pending", None)
+
+
+def record_refusal(
+    engine_uow: Any,
+    actor: Actor,
+    action: str,
+    *,
+    reason: str,
+    outcome: str = "denied",
+    **kwargs: Any,
+) -> None:
+    """A refused or failed action is recorded in a transaction of its own, since the
+    refused change itself rolls back."""
+    with engine_uow as uow:
+        record(uow.session, actor, action, outcome=outcome, reason=reason, **kwargs)
+        uow.commit()
