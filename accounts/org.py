@@ -8,11 +8,15 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+from zipfile import BadZipFile
 
 from sqlalchemy import Connection, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from accounts.regions import Level, ancestors, clean, expand, level_of, parent_of, subtree_bounds
+from audit_log.actor import Actor
+from audit_log.chain import record, record_refusal
+from casedb.engine import Database
 from casedb.errors import InvalidInput, NotFound
 from casedb.models import Account, Case, Department, Region
 
@@ -41,7 +45,7 @@ def load_divisions(conn: Connection, divisions: Iterable[Division]) -> tuple[int
 
     Rows arrive parents first (the shipped file and validated imports both are).
     """
-    have = dict(conn.execute(select(Region.code, Region.name)).tuples().all())
+    have = dict(conn.execute(select(Region.code, Region.name)).all())
     new: list[dict[str, object]] = []
     renamed = 0
     for d in divisions:
@@ -135,7 +139,7 @@ def subtree(session: Session, code: str, depth: int) -> list[Node]:
         edge = select(Region.parent_code, func.count()).where(
             Region.code.between(lo, hi), Region.level == max_level + 1
         )
-        for parent, n in session.execute(edge.group_by(Region.parent_code)).tuples():
+        for parent, n in session.execute(edge.group_by(Region.parent_code)):
             if parent is not None:
                 counts[parent] = n
     return [Node(r.code, r.name, r.level, r.parent_code, counts.get(r.code, 0)) for r in rows]
@@ -165,9 +169,7 @@ def show(session: Session, raw: str) -> RegionDetail:
     lo, hi = subtree_bounds(region.code)
     chain = ancestors(region.code)
     names = dict(
-        session.execute(select(Region.code, Region.name).where(Region.code.in_(chain)))
-        .tuples()
-        .all()
+        session.execute(select(Region.code, Region.name).where(Region.code.in_(chain))).all()
     )
     n_children = session.scalar(
         select(func.count()).select_from(Region).where(Region.parent_code == region.code)
@@ -177,18 +179,14 @@ def show(session: Session, raw: str) -> RegionDetail:
             select(Account.department_code, func.count())
             .where(Account.region_code.between(lo, hi))
             .group_by(Account.department_code)
-        )
-        .tuples()
-        .all()
+        ).all()
     )
     open_cases = dict(
         session.execute(
             select(Case.department_code, func.count())
             .where(Case.region_code.between(lo, hi), Case.closed_at.is_(None))
             .group_by(Case.department_code)
-        )
-        .tuples()
-        .all()
+        ).all()
     )
     depts = session.execute(select(Department).order_by(Department.sort)).scalars()
     return RegionDetail(
@@ -259,7 +257,7 @@ def read_table(path: Path) -> list[tuple[int, dict[str, str]]]:
 
         try:
             wb = load_workbook(path, read_only=True, data_only=True)
-        except (InvalidFileException, OSError, KeyError, ValueError) as exc:
+        except (InvalidFileException, BadZipFile, OSError, KeyError, ValueError) as exc:
             raise InvalidInput("err.file_not_xlsx", path=str(path)) from exc
         try:
             ws = wb.worksheets[0]
@@ -290,7 +288,7 @@ def validate_rows(
 
     A parent may come later in the same file, so parents are checked in a second pass.
     """
-    known = dict(session.execute(select(Region.code, Region.level)).tuples().all())
+    known = dict(session.execute(select(Region.code, Region.level)).all())
     seen: dict[str, int] = {}
     candidates: list[tuple[int, Division]] = []
     bad: list[BadRow] = []
@@ -370,10 +368,13 @@ def _check_row(
     return None
 
 
-def import_divisions(session: Session, path: Path, *, skip_bad: bool = False) -> ImportResult:
+def import_divisions(
+    session: Session, path: Path, *, skip_bad: bool = False
+) -> tuple[ImportResult, dict[str, list[str | None]]]:
     """Validate every row first; write nothing if any is bad, unless ``skip_bad``.
 
-    The caller commits; a raised error leaves the transaction to be rolled back.
+    Returns the result and the per-division change ({code: [old name, new name]}). The
+    caller commits; a raised error leaves the transaction to be rolled back.
     """
     rows = read_table(path)
     good, bad = validate_rows(session, rows)
@@ -383,6 +384,55 @@ def import_divisions(session: Session, path: Path, *, skip_bad: bool = False) ->
             {"line": b.line, "code": b.code, "reason": b.reason, **b.params} for b in bad
         ]
         raise err
+    old_names: dict[str, str] = {}
+    codes = [d.code for d in good]
+    for start in range(0, len(codes), 500):
+        chunk = codes[start : start + 500]
+        old_names.update(
+            session.execute(select(Region.code, Region.name).where(Region.code.in_(chunk))).all()
+        )
+    changes: dict[str, list[str | None]] = {
+        d.code: [old_names.get(d.code), d.name] for d in good if old_names.get(d.code) != d.name
+    }
     added, renamed = load_divisions(session.connection(), good)
     unchanged = len(good) - added - renamed
-    return ImportResult(len(rows), added, renamed, unchanged, bad, applied=bool(added or renamed))
+    result = ImportResult(len(rows), added, renamed, unchanged, bad, applied=bool(added or renamed))
+    return result, changes
+
+
+def run_import(
+    db: Database, actor: Actor, path: Path, *, skip_bad: bool = False, dry_run: bool = False
+) -> ImportResult:
+    """``org import`` as one transaction with its audit event; a rejected file is recorded
+    as a failed import in a transaction of its own."""
+    with db.uow() as uow:
+        try:
+            result, changes = import_divisions(uow.session, path, skip_bad=skip_bad)
+        except InvalidInput as exc:
+            uow.rollback()
+            record_refusal(
+                db.uow(), actor, "org.import", outcome="failed", reason=exc.key,
+                target_kind="file", target_id=path.name[:64],
+                details={"file": str(path), **exc.params},
+            )  # fmt: skip
+            raise
+        if dry_run:
+            return result
+        if result.applied:
+            record(
+                uow.session,
+                actor,
+                "org.import",
+                target_kind="file",
+                target_id=path.name[:64],
+                details={
+                    "file": str(path),
+                    "rows": result.rows,
+                    "added": result.added,
+                    "renamed": result.renamed,
+                    "skipped_lines": [b.line for b in result.bad],
+                    "changes": {c: v for c, v in list(changes.items())[:500]},
+                },
+            )
+        uow.commit()
+    return result

@@ -61,6 +61,8 @@ def _safe(key: str, value: Any) -> Any:
         return value.astimezone(UTC).isoformat()
     if isinstance(value, (list, tuple)):
         return [_safe(key, v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _safe(str(k), v) for k, v in value.items()}
     return str(value)
 
 

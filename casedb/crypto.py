@@ -80,3 +80,16 @@ def derive_key(
     return Scrypt(salt=salt, length=length, n=2**log2_n, r=8, p=1).derive(
         passphrase.encode("utf-8")
     )
+
+
+class Sm3Stream:
+    """SM3 over data given in pieces (large files)."""
+
+    def __init__(self) -> None:
+        self._h = hashes.Hash(hashes.SM3())
+
+    def update(self, data: bytes) -> None:
+        self._h.update(data)
+
+    def hexdigest(self) -> str:
+        return self._h.finalize().hex()

@@ -9,17 +9,13 @@ from console.i18n import t
 
 
 def init() -> None:
-    from accounts.org import load_divisions, shipped_divisions
-    from casedb.reference import sync_reference
-    from casedb.schema import upgrade
+    from accounts.setup import initialise
+    from audit_log.actor import local_actor
 
     db = runtime.open_database(require_schema=False, create=True)
-    before, after = upgrade(db.engine)
-    with db.uow() as uow:
-        conn = uow.session.connection()
-        ref = sync_reference(conn)
-        added, renamed = load_divisions(conn, shipped_divisions())
-        uow.commit()
+    res = initialise(db, local_actor())
+    before, after = res.revision_before, res.revision
+    added, renamed, ref = res.divisions_added, res.divisions_renamed, res.reference_rows
     data = {
         "database": db.redacted_url,
         "revision_before": before,

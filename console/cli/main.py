@@ -25,7 +25,7 @@ def _version(value: bool) -> None:
 
 
 def build_app() -> typer.Typer:
-    from console.cli import db, init, org
+    from console.cli import audit, db, demo, init, org, tui
 
     app = typer.Typer(
         name="jzctl",
@@ -58,8 +58,11 @@ def build_app() -> typer.Typer:
         runtime.settings.lang = normalise_language(lang) or language_from_env()
 
     init.register(app)
+    demo.register(app)
+    tui.register(app)
     app.add_typer(db.app, name="db", help=t("cli.db_help"))
     app.add_typer(org.app, name="org", help=t("cli.org_help"))
+    app.add_typer(audit.app, name="audit", help=t("cli.audit_help"))
     return app
 
 

@@ -12,7 +12,8 @@ import json
 import os
 import sys
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
@@ -180,16 +181,45 @@ def display_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
-def table(rows: Sequence[tuple[str, ...]]) -> str:
-    """A plain text table whose columns line up with Chinese text (double-width cells)."""
+def table(rows: Sequence[tuple[str, ...]], align_right: tuple[int, ...] | None = None) -> str:
+    """A plain text table whose columns line up with Chinese text (double-width cells).
+
+    Numbers read best right-aligned: by default every column but the first is."""
     widths = [max(display_width(r[i]) for r in rows) for i in range(len(rows[0]))]
+    right = set(range(1, len(widths))) if align_right is None else set(align_right)
     out = []
     for n, row in enumerate(rows):
         cells = []
         for i, cell in enumerate(row):
             pad = " " * (widths[i] - display_width(cell))
-            cells.append(cell + pad if i == 0 else pad + cell)
+            cells.append(pad + cell if i in right else cell + pad)
         out.append("  ".join(cells).rstrip())
         if n == 0:
             out.append("  ".join("-" * w for w in widths))
     return "\n".join(out)
+
+
+@contextmanager
+def progress(label: str) -> Iterator[Callable[[int, int], None]]:
+    """A progress bar on stderr when it is a terminal (and not --json); else nothing."""
+    if settings.json or not sys.stderr.isatty():
+        yield lambda done, total: None
+        return
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    ) as bar:
+        task = bar.add_task(escape(label), total=None)
+
+        def advance(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total or None)
+
+        yield advance

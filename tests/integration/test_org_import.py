@@ -7,10 +7,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from accounts.org import import_divisions
+from accounts.org import run_import as org_run_import
+from audit_log.models import AuditEvent
 from casedb.engine import Database
 from casedb.errors import InvalidInput, NotFound
 from casedb.models import Region
+from tests.support.audit import ACTOR
 
 
 def snapshot(db: Database) -> list[tuple[str, str, int, str | None]]:
@@ -27,10 +29,7 @@ def write_csv(path: Path, lines: list[str]) -> Path:
 
 
 def run_import(db: Database, path: Path, *, skip_bad: bool = False):  # type: ignore[no-untyped-def]
-    with db.uow() as uow:
-        result = import_divisions(uow.session, path, skip_bad=skip_bad)
-        uow.commit()
-    return result
+    return org_run_import(db, ACTOR, path, skip_bad=skip_bad)
 
 
 # Each bad row kind, with the reason the importer must give for it.
@@ -159,3 +158,25 @@ def test_unreadable_files_get_one_clear_error(
 def test_a_missing_file_is_not_found(db: Database, tmp_path: Path) -> None:
     with pytest.raises(NotFound):
         run_import(db, tmp_path / "missing.csv")
+
+
+def test_imports_and_rejections_are_audited(db: Database, tmp_path: Path) -> None:
+    good = write_csv(
+        tmp_path / "good.csv", ["code,name", "530102001001,审计村", "530102001000,护国新街道"]
+    )
+    bad = write_csv(tmp_path / "bad.csv", ["code,name", "530102001002,"])
+    run_import(db, good)
+    with pytest.raises(InvalidInput):
+        run_import(db, bad)
+    with db.read() as s:
+        events = s.scalars(select(AuditEvent).order_by(AuditEvent.seq)).all()
+    assert [(e.action, e.outcome) for e in events] == [
+        ("org.import", "ok"),
+        ("org.import", "failed"),
+    ]
+    import json
+
+    details = json.loads(events[0].diff)["_"]
+    assert details["added"] == 1 and details["renamed"] == 1
+    assert details["changes"]["530102001000"] == ["护国街道", "护国新街道"]
+    assert events[1].reason == "err.org_import_bad_rows"

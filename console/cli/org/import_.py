@@ -15,13 +15,11 @@ def run(
     skip_bad: bool = typer.Option(False, "--skip-bad", help=t("cli.opt_skip_bad")),
     dry_run: bool = typer.Option(False, "--dry-run", help=t("cli.opt_dry_run")),
 ) -> None:
-    from accounts.org import import_divisions
+    from accounts.org import run_import
+    from audit_log.actor import local_actor
 
     db = runtime.open_database()
-    with db.uow() as uow:
-        result = import_divisions(uow.session, file, skip_bad=skip_bad)
-        if not dry_run:
-            uow.commit()
+    result = run_import(db, local_actor(), file, skip_bad=skip_bad, dry_run=dry_run)
     bad = [
         {"line": b.line, "code": b.code, "reason": b.reason, "message": t(b.reason, **b.params)}
         for b in result.bad

@@ -1,0 +1,55 @@
+"""``jzctl tui [--demo]``: the terminal interface over the same database as the CLI."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from console.cli import runtime
+from console.i18n import t
+
+# The account ``jzctl demo`` creates (accounts/demo.py, DEMO_ADMIN_LOGIN); looked up by name
+# so that the TUI does not depend on the demo seeder.
+DEMO_ADMIN_LOGIN = "demo-admin"
+
+
+def _is_terminal() -> bool:
+    try:
+        return sys.stdout.isatty() and sys.stdin.isatty()
+    except (AttributeError, ValueError):  # a closed or replaced stream
+        return False
+
+
+def run(
+    demo: bool = typer.Option(False, "--demo", help=t("cli.opt_tui_demo")),
+) -> None:
+    from casedb.errors import NotFound, UsageProblem
+
+    if not _is_terminal():
+        raise UsageProblem("err.tui_no_terminal")
+
+    from accounts.session import AccountInfo, find_account
+
+    db = runtime.open_database()
+    try:
+        user: AccountInfo | None = None
+        if demo:
+            with db.read() as session:
+                user = find_account(session, DEMO_ADMIN_LOGIN)
+            if user is None:
+                raise NotFound("err.demo_admin_missing", login=DEMO_ADMIN_LOGIN)
+
+        from console.tui.app import JzApp
+
+        app = JzApp(db, user=user, demo=demo)
+        app.run()
+        code = app.return_code or 0  # 1 when the app ended on an error (Textual shows it)
+    finally:
+        db.dispose()
+    if code:
+        raise typer.Exit(code)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("tui", help=t("cli.tui_help"))(runtime.guarded(run))

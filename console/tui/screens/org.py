@@ -1,0 +1,326 @@
+"""The Org area (区划): the region tree, a breadcrumb, and the highlighted region's details.
+
+Children load when a node is first expanded: a thread worker calls ``accounts.org.children``
+and posts the plain ``Node`` rows back. Details come the same way from ``accounts.org.show``.
+Region and account names are user-supplied, so they are rendered as ``Text``/``Content``
+built from plain strings and never parsed as markup.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, VerticalScroll
+from textual.content import Content
+from textual.message import Message
+from textual.widgets import DataTable, Static, Tree
+from textual.widgets.tree import TreeNode
+from textual.worker import get_current_worker
+
+from accounts.org import Node, RegionDetail, children, show
+from casedb.errors import JzError
+from console.i18n import language, t
+from console.tui.screens import AreaScreen
+from console.tui.widgets import localise_bindings
+
+SEPARATOR = " > "
+DEPT_COLUMN_EN = 20
+
+
+@dataclass
+class RegionItem:
+    """What a tree node knows about its region; ``loaded`` once its children are in."""
+
+    code: str
+    name: str
+    level: int
+    children: int
+    loaded: bool = False
+    loading: bool = False
+
+
+@dataclass
+class ChildrenLoaded(Message):
+    """The children of ``parent_code`` (the roots when None), read in a worker."""
+
+    parent_code: str | None
+    nodes: list[Node]
+
+
+@dataclass
+class DetailLoaded(Message):
+    """A region's details, read in a worker."""
+
+    detail: RegionDetail
+
+
+@dataclass
+class LoadFailed(Message):
+    """A worker could not read the database; ``parent_code`` is set for a failed expansion."""
+
+    reason: str
+    parent_code: str | None = None
+
+
+def node_label(item: RegionItem) -> Text:
+    label = Text(item.name)
+    if item.children:
+        label.append(t("tui.org_count_hint", n=item.children), style="dim")
+    return label
+
+
+def level_name(level: int) -> str:
+    return t(f"level.{level}")
+
+
+class RegionTree(Tree[RegionItem | None]):
+    """The region tree; arrows walk it, Enter expands or collapses."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "toggle_node", "tui.org_bind_toggle", id="org.toggle"),
+        Binding("right", "descend", "tui.org_bind_child", id="org.child"),
+        Binding("left", "ascend", "tui.org_bind_parent", id="org.parent"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__("", id="region-tree")
+        self.show_root = False
+        self.auto_expand = False
+        self.guide_depth = 3
+        localise_bindings(self)
+
+    def action_descend(self) -> None:
+        node = self.cursor_node
+        if node is None or not node.allow_expand:
+            return
+        if not node.is_expanded:
+            node.expand()
+        elif node.children and isinstance(node.children[0].data, RegionItem):
+            self.move_cursor(node.children[0])
+
+    def action_ascend(self) -> None:
+        node = self.cursor_node
+        if node is None:
+            return
+        if node.allow_expand and node.is_expanded:
+            node.collapse()
+        elif node.parent is not None and not node.parent.is_root:
+            self.move_cursor(node.parent)
+
+
+class OrgScreen(AreaScreen):
+    """区划: walk the province down to a village and see each unit's figures."""
+
+    AREA = "org"
+    CSS_PATH = "org.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("r", "refresh_region", "tui.org_bind_refresh", id="org.refresh"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._by_code: dict[str, TreeNode[RegionItem | None]] = {}
+        self._detail_code: str | None = None
+
+    # --- layout ----------------------------------------------------------------------
+
+    def compose_body(self) -> ComposeResult:
+        yield Static(Content(t("tui.org_breadcrumb_empty")), id="breadcrumb")
+        with Horizontal(id="org-main"):
+            tree = RegionTree()
+            tree.border_title = t("tui.org_tree_title")
+            yield tree
+            with VerticalScroll(id="region-detail") as detail:
+                detail.border_title = t("tui.org_detail_title")
+                detail.can_focus = False
+                yield Static(Content(t("tui.org_no_selection")), id="detail-title")
+                yield Static("", id="detail-facts")
+                yield Static(Content(t("tui.org_departments")), id="detail-dept-caption")
+                table: DataTable[str | Text] = DataTable(
+                    id="detail-depts", show_cursor=False, zebra_stripes=True
+                )
+                table.can_focus = False
+                yield table
+
+    def on_mount(self) -> None:
+        table = self.query_one("#detail-depts", DataTable)
+        # English department names run long ("Human Resources and Social Security"):
+        # cap the column so the figures stay in view on an 80-column terminal.
+        width = None if language() == "zh" else DEPT_COLUMN_EN
+        table.add_column(t("org.col_department"), key="dept", width=width)
+        table.add_column(t("org.col_accounts"), key="accounts")
+        table.add_column(t("org.col_open_cases"), key="open_cases")
+        self.query_one(RegionTree).focus()
+        self.fetch_children(None)
+
+    # --- database work (thread workers posting plain data back) ---------------------------
+
+    @work(thread=True, group="children")
+    def fetch_children(self, parent_code: str | None) -> None:
+        try:
+            with self.jz.database.read() as session:
+                nodes = children(session, parent_code)
+        except Exception as exc:  # the screen says what went wrong and stays usable
+            self.post_message(LoadFailed(_first_line(exc), parent_code))
+            return
+        self.post_message(ChildrenLoaded(parent_code, nodes))
+
+    @work(thread=True, exclusive=True, group="detail")
+    def fetch_detail(self, code: str) -> None:
+        try:
+            with self.jz.database.read() as session:
+                detail = show(session, code)
+        except Exception as exc:
+            self.post_message(LoadFailed(_first_line(exc)))
+            return
+        if not get_current_worker().is_cancelled:
+            self.post_message(DetailLoaded(detail))
+
+    # --- the tree ----------------------------------------------------------------------
+
+    @property
+    def region_tree(self) -> RegionTree:
+        return self.query_one(RegionTree)
+
+    @on(ChildrenLoaded)
+    def _children_loaded(self, message: ChildrenLoaded) -> None:
+        tree = self.region_tree
+        if message.parent_code is None:
+            parent: TreeNode[RegionItem | None] = tree.root
+        else:
+            found = self._by_code.get(message.parent_code)
+            if found is None or not isinstance(found.data, RegionItem):
+                return
+            parent = found
+            found.data.loaded, found.data.loading = True, False
+        parent.remove_children()
+        for n in message.nodes:
+            item = RegionItem(n.code, n.name, n.level, n.children)
+            self._by_code[n.code] = parent.add(
+                node_label(item), data=item, allow_expand=n.children > 0
+            )
+        if message.parent_code is None:
+            if not message.nodes:
+                self.query_one("#detail-title", Static).update(Content(t("tui.org_empty_tree")))
+                return
+            first = self._by_code[message.nodes[0].code]
+            if len(message.nodes) == 1:
+                first.expand()
+            self.call_after_refresh(tree.move_cursor, first)
+
+    @on(Tree.NodeExpanded)
+    def _expanded(self, event: Tree.NodeExpanded[RegionItem | None]) -> None:
+        self.load_children(event.node)
+
+    def load_children(self, node: TreeNode[RegionItem | None]) -> None:
+        """Start reading a node's children unless they are in or on their way."""
+        item = node.data
+        if not isinstance(item, RegionItem) or item.loaded or item.loading:
+            return
+        item.loading = True
+        node.remove_children()
+        node.add_leaf(Text(t("tui.org_loading"), style="italic dim"), data=None)
+        self.fetch_children(item.code)
+
+    @on(Tree.NodeHighlighted)
+    def _highlighted(self, event: Tree.NodeHighlighted[RegionItem | None]) -> None:
+        item = event.node.data
+        if not isinstance(item, RegionItem):
+            return
+        self.query_one("#breadcrumb", Static).update(self.breadcrumb(event.node))
+        self._detail_code = item.code
+        self.fetch_detail(item.code)
+
+    def breadcrumb(self, node: TreeNode[RegionItem | None]) -> Content:
+        names: list[str] = []
+        current: TreeNode[RegionItem | None] | None = node
+        while current is not None and isinstance(current.data, RegionItem):
+            names.append(current.data.name)
+            current = current.parent
+        parts: list[str | tuple[str, str]] = []
+        for i, name in enumerate(reversed(names)):
+            if i:
+                parts.append((SEPARATOR, "dim"))
+            parts.append((name, "bold" if i == len(names) - 1 else ""))
+        return Content.assemble(*parts)
+
+    def breadcrumb_text(self) -> str:
+        visual = self.query_one("#breadcrumb", Static).visual
+        return visual.plain if isinstance(visual, Content) else str(visual)
+
+    def action_refresh_region(self) -> None:
+        """Reload the highlighted region's children and figures (others may have changed them)."""
+        node = self.region_tree.cursor_node
+        if node is None or not isinstance(node.data, RegionItem):
+            self._by_code.clear()
+            self.fetch_children(None)
+            return
+        item = node.data
+        if item.loaded:
+            item.loaded = False
+            if node.is_expanded:
+                self.load_children(node)
+            else:
+                node.remove_children()
+        self.fetch_detail(item.code)
+
+    # --- the details pane --------------------------------------------------------------
+
+    @on(DetailLoaded)
+    def _detail_loaded(self, message: DetailLoaded) -> None:
+        d = message.detail
+        if d.code != self._detail_code:
+            return  # the cursor has moved on since
+        self.query_one("#detail-title", Static).update(
+            Content.assemble((d.name, "bold"), "  ", (f"[{level_name(d.level)}]", "dim"))
+        )
+        rows = [
+            (t("tui.org_code"), d.code),
+            (t("tui.org_level"), level_name(d.level)),
+            (t("tui.org_path"), SEPARATOR.join(name for _, name in d.path)),
+            (t("tui.org_children"), t("tui.org_children_n", n=d.children)),
+        ]
+        facts: list[str | tuple[str, str]] = []
+        for i, (label, value) in enumerate(rows):
+            facts.extend([(f"{label}：" if language() == "zh" else f"{label}: ", "dim"), value])
+            if i < len(rows) - 1:
+                facts.append("\n")
+        self.query_one("#detail-facts", Static).update(Content.assemble(*facts))
+        table = self.query_one("#detail-depts", DataTable)
+        table.clear()
+        for dept in d.departments:
+            name = dept.name_zh if language() == "zh" else dept.name_en
+            table.add_row(
+                Text(name, overflow="ellipsis", no_wrap=True),
+                Text(str(dept.accounts), justify="right"),
+                Text(str(dept.open_cases), justify="right"),
+                key=dept.code,
+            )
+        table.add_row(
+            Text(t("tui.org_total"), style="bold"),
+            Text(str(sum(x.accounts for x in d.departments)), justify="right", style="bold"),
+            Text(str(sum(x.open_cases for x in d.departments)), justify="right", style="bold"),
+            key="_total",
+        )
+
+    @on(LoadFailed)
+    def _load_failed(self, message: LoadFailed) -> None:
+        if message.parent_code is not None:
+            node = self._by_code.get(message.parent_code)
+            if node is not None and isinstance(node.data, RegionItem):
+                node.data.loading = False
+                node.remove_children()
+                node.collapse()
+        self.notify(t("tui.load_failed", reason=message.reason), severity="error", markup=False)
+
+
+def _first_line(exc: BaseException) -> str:
+    if isinstance(exc, JzError):
+        return t(exc.key, **exc.params)
+    text = str(getattr(exc, "orig", None) or exc).strip()
+    return text.splitlines()[0][:200] if text else type(exc).__name__

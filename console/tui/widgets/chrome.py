@@ -1,0 +1,116 @@
+"""The frame around every area: header line, DEMO banner and the row of areas.
+
+User-supplied text (an account's name, a database URL) is rendered as ``Content`` built from
+plain strings, never parsed as markup, so ``[red]`` in a name shows as typed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import Static
+
+from console.i18n import t
+
+if TYPE_CHECKING:
+    from accounts.session import AccountInfo
+
+
+@dataclass(frozen=True)
+class Area:
+    """One area of the console: its mode name, its key, its label's catalogue key, its screen."""
+
+    mode: str
+    key: str
+    label_key: str
+    screen: Callable[[], Screen[Any]]
+
+
+def user_label(user: AccountInfo | None) -> str:
+    if user is None:
+        return t("tui.header_no_user")
+    return t("tui.header_user", name=user.full_name, login=user.login_name)
+
+
+class TopBar(Horizontal):
+    """The header line: the product, the database (password hidden) and the signed-in user."""
+
+    DEFAULT_CSS = """
+    TopBar {
+        height: 1;
+        background: $panel;
+        color: $foreground;
+    }
+    TopBar > Static { height: 1; text-wrap: nowrap; text-overflow: ellipsis; }
+    TopBar > #top-title {
+        width: auto; padding: 0 1; background: $primary; color: $text; text-style: bold;
+    }
+    TopBar > #top-db { width: 1fr; padding: 0 1; color: $text-muted; }
+    TopBar > #top-user { width: auto; max-width: 50%; padding: 0 1; text-style: bold; }
+    """
+
+    def __init__(self, database: str, user: AccountInfo | None) -> None:
+        super().__init__(id="top-bar")
+        self.database = database
+        self.user = user
+
+    def compose(self) -> ComposeResult:
+        yield Static(Content(t("tui.title")), id="top-title")
+        yield Static(Content(t("tui.header_db", url=self.database)), id="top-db")
+        yield Static(Content(user_label(self.user)), id="top-user")
+
+
+class DemoBanner(Static):
+    """A coloured bar that no one can miss: this database holds demo data only."""
+
+    DEFAULT_CSS = """
+    DemoBanner {
+        height: 1;
+        width: 1fr;
+        background: $warning;
+        color: $background;
+        text-style: bold;
+        content-align: center middle;
+        text-wrap: nowrap;
+        text-overflow: ellipsis;
+    }
+    """
+
+    def __init__(self) -> None:
+        super().__init__(Content(t("tui.demo_banner")), id="demo-banner")
+
+
+class NavBar(Static):
+    """The areas of the console and their keys; the current one highlighted."""
+
+    DEFAULT_CSS = """
+    NavBar {
+        height: 1;
+        background: $boost;
+        padding: 0 1;
+        text-wrap: nowrap;
+        text-overflow: ellipsis;
+    }
+    """
+
+    def __init__(self, areas: Sequence[Area], current: str) -> None:
+        super().__init__(id="nav-bar")
+        self.areas = tuple(areas)
+        self.current = current
+
+    def on_mount(self) -> None:
+        self.update(self.render_areas())
+
+    def render_areas(self) -> Content:
+        parts: list[str | Content | tuple[str, str]] = [(t("tui.nav_label"), "dim")]
+        for area in self.areas:
+            label = f" {area.key} {t(area.label_key)} "
+            style = "reverse bold" if area.mode == self.current else ""
+            parts.extend([(label, style), " "])
+        return Content.assemble(*parts)

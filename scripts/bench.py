@@ -1,0 +1,264 @@
+"""Benchmarks of jzctl against their budgets; run through ``scripts/bench``.
+
+Rows: ``jzctl --help`` wall time (median of the installed console script) next to the floor
+of a bare two-command typer app, a check that ``--help`` loads no heavy library, seeding the
+province-size demo and the size of its SQLite file, and ``org tree`` / ``org show`` on it.
+Every figure is a median of several runs of a fresh process, as a user would see it.
+Exit status: 0 when every budget holds, 1 when one is exceeded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV_BIN = ROOT / ".venv" / "bin"
+JZCTL = str(VENV_BIN / "jzctl")
+PYTHON = str(VENV_BIN / "python")
+HEAVY = ("textual", "sqlalchemy", "casbin")
+
+FLOOR_APP = '''
+import typer
+
+# Configured as jzctl is: no completion, plain help (rich loads lazily), no pretty tracebacks.
+app = typer.Typer(add_completion=False, rich_markup_mode=None, pretty_exceptions_enable=False)
+
+
+@app.command()
+def hello(name: str = "world") -> None:
+    """Say hello."""
+    print(f"hello {name}")
+
+
+@app.command()
+def bye() -> None:
+    """Say goodbye."""
+    print("bye")
+
+
+app()
+'''
+
+IMPORT_CHECK = f"""
+import contextlib, io, sys
+from console.cli.main import main
+with contextlib.redirect_stdout(io.StringIO()):
+    main(["--help"])
+print(",".join(m for m in {HEAVY!r} if m in sys.modules))
+"""
+
+
+@dataclass
+class Row:
+    name: str
+    figure: str
+    budget: str
+    verdict: str  # "pass" | "FAIL" | "info"
+    value: float | None = None
+    unit: str = ""
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    env.pop("JZ_DATABASE_URL", None)
+    env["JZ_LANG"] = "zh"
+    return env
+
+
+def wall(cmd: list[str], runs: int) -> float:
+    """Median wall-clock seconds of ``cmd`` (stdout discarded) over ``runs`` runs."""
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        proc = subprocess.run(
+            cmd, check=False, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=_env()
+        )
+        times.append(time.perf_counter() - start)
+        if proc.returncode != 0:
+            sys.exit(f"bench: {' '.join(cmd)} failed ({proc.returncode}): {proc.stderr.decode()}")
+    return statistics.median(times)
+
+
+def verdict(value: float, budget: float) -> str:
+    return "pass" if value <= budget else "FAIL"
+
+
+def bench_startup(runs: int, tmp: Path) -> list[Row]:
+    floor_py = tmp / "floor_app.py"
+    floor_py.write_text(FLOOR_APP, encoding="utf-8")
+    wall([JZCTL, "--help"], 1)  # warm the file cache and bytecode
+    wall([PYTHON, str(floor_py), "--help"], 1)
+    jz = wall([JZCTL, "--help"], runs)
+    floor = wall([PYTHON, str(floor_py), "--help"], runs)
+    proc = subprocess.run(
+        [PYTHON, "-c", IMPORT_CHECK], capture_output=True, text=True, env=_env(), check=True
+    )
+    heavy = proc.stdout.strip()
+    return [
+        Row(
+            f"jzctl --help (median of {runs})",
+            f"{jz * 1000:.0f} ms",
+            "300 ms",
+            verdict(jz, 0.3),
+            jz,
+            "s",
+        ),
+        Row(
+            f"floor: bare typer app, 2 commands, --help (median of {runs})",
+            f"{floor * 1000:.0f} ms",
+            "-",
+            "info",
+            floor,
+            "s",
+        ),
+        Row("jzctl --help / floor", f"{jz / floor:.2f}x", "-", "info", jz / floor, "ratio"),
+        Row(
+            f"jzctl --help imports none of {', '.join(HEAVY)}",
+            heavy or "none",
+            "none",
+            "pass" if not heavy else "FAIL",
+        ),
+    ]
+
+
+def sqlite_bytes(path: Path) -> int:
+    return sum(p.stat().st_size for p in (path, Path(f"{path}-wal")) if p.exists())
+
+
+def bench_seed(db_file: Path, size: str, reuse: bool) -> tuple[list[Row], str]:
+    url = f"sqlite:///{db_file}"
+    rows: list[Row] = []
+    if reuse and db_file.exists() and db_file.stat().st_size > 0:
+        print(f"bench: reusing {db_file}", file=sys.stderr)
+        rows.append(Row(f"seed {size} demo", "reused (not measured)", "600 s", "info"))
+    else:
+        for p in (db_file, Path(f"{db_file}-wal"), Path(f"{db_file}-shm")):
+            p.unlink(missing_ok=True)
+        db_file.parent.mkdir(parents=True, exist_ok=True)
+        print(f"bench: seeding the {size} demo into {db_file} ...", file=sys.stderr)
+        start = time.perf_counter()
+        proc = subprocess.run(
+            [JZCTL, "--json", "--db", url, "demo", "--size", size],
+            capture_output=True,
+            text=True,
+            env=_env(),
+            check=False,
+        )
+        seconds = time.perf_counter() - start
+        if proc.returncode != 0:
+            sys.exit(f"bench: seeding failed ({proc.returncode}): {proc.stdout}{proc.stderr}")
+        data = json.loads(proc.stdout)["data"]
+        budget = 600.0
+        rows.append(
+            Row(
+                f"seed {size} demo ({data['villages']:,} villages, {data['accounts']:,} "
+                f"accounts, {data['cases']:,} cases, {data['case_events']:,} events)",
+                f"{seconds:.1f} s",
+                f"{budget:.0f} s",
+                verdict(seconds, budget) if size == "province" else "info",
+                seconds,
+                "s",
+            )
+        )
+    size_b = sqlite_bytes(db_file)
+    gb = size_b / 1024**3
+    rows.append(
+        Row(
+            f"{size} demo SQLite file size",
+            f"{gb:.2f} GB" if gb >= 0.1 else f"{size_b / 1024**2:.1f} MB",
+            "2 GB",
+            verdict(gb, 2.0) if size == "province" else "info",
+            size_b,
+            "bytes",
+        )
+    )
+    return rows, url
+
+
+def bench_queries(url: str, runs: int) -> list[Row]:
+    rows = []
+    for args in (["org", "tree", "53", "--depth", "3"], ["org", "show", "53"]):
+        cmd = [JZCTL, "--db", url, *args]
+        wall(cmd, 1)  # the first run reads the file into the page cache
+        t = wall(cmd, runs)
+        rows.append(
+            Row(
+                f"jzctl {' '.join(args)} (median of {runs})",
+                f"{t * 1000:.0f} ms",
+                "1000 ms",
+                verdict(t, 1.0),
+                t,
+                "s",
+            )
+        )
+    return rows
+
+
+def render(rows: list[Row]) -> str:
+    head = ("benchmark", "figure", "budget", "verdict")
+    cells = [head] + [(r.name, r.figure, r.budget, r.verdict) for r in rows]
+    widths = [max(len(c[i]) for c in cells) for i in range(4)]
+    lines = []
+    for n, c in enumerate(cells):
+        lines.append(
+            "  ".join(
+                c[i].ljust(widths[i]) if i in (0, 3) else c[i].rjust(widths[i]) for i in range(4)
+            ).rstrip()
+        )
+        if n == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="scripts/bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="use the small demo, not province")
+    parser.add_argument("--db-dir", type=Path, help="where the demo database is built")
+    parser.add_argument("--reuse", action="store_true", help="reuse a demo database in --db-dir")
+    parser.add_argument("--json", metavar="FILE", type=Path, help="also write the table as JSON")
+    parser.add_argument("--runs", type=int, default=7, help="runs per start-up figure (7)")
+    args = parser.parse_args(argv)
+    if not Path(JZCTL).exists():
+        sys.exit("bench: .venv/bin/jzctl is missing; run scripts/bench, not scripts/bench.py")
+    if args.reuse and args.db_dir is None:
+        parser.error("--reuse needs --db-dir")
+
+    size = "small" if args.quick else "province"
+    tmp = Path(tempfile.mkdtemp(prefix="jzbench-"))
+    try:
+        db_dir = args.db_dir or tmp
+        rows = bench_startup(args.runs, tmp)
+        seed_rows, url = bench_seed(db_dir / f"bench-{size}.db", size, args.reuse)
+        rows += seed_rows
+        rows += bench_queries(url, max(3, args.runs - 2))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+    print(render(rows))
+    if args.json:
+        doc = {
+            "machine": {
+                "python": platform.python_version(),
+                "platform": platform.platform(),
+                "cpus": os.cpu_count(),
+            },
+            "size": size,
+            "rows": [asdict(r) for r in rows],
+        }
+        args.json.write_text(json.dumps(doc, ensure_ascii=False, indent=2) + "\n", "utf-8")
+    return 1 if any(r.verdict == "FAIL" for r in rows) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

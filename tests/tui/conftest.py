@@ -1,0 +1,94 @@
+"""Helpers for Pilot tests of ``jzctl tui``: build the app, wait for workers, read the screen."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from rich.console import Console
+from textual.app import App
+from textual.pilot import Pilot
+
+from accounts.org import Division, load_divisions
+from accounts.session import AccountInfo
+from casedb.engine import Database
+from casedb.models import Account, Case
+
+TOWNSHIP = "530102001000"  # 云南省 > 昆明市 > 五华区 > 护国街道
+VILLAGE = "530102001001"
+
+
+def screen_text(app: App[Any]) -> str:
+    """The current screen as plain text, the way a terminal would show it."""
+    width, height = app.size
+    console = Console(
+        width=width,
+        height=height,
+        file=io.StringIO(),
+        force_terminal=True,
+        color_system="truecolor",
+        record=True,
+        legacy_windows=False,
+    )
+    console.print(app.screen._compositor.render_update(full=True))
+    return console.export_text()
+
+
+async def wait_until(
+    pilot: Pilot[Any], predicate: Callable[[], bool], timeout: float = 10.0
+) -> None:
+    """Let workers and messages run until ``predicate`` holds (fails after ``timeout``)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not predicate():
+        if loop.time() > deadline:
+            raise AssertionError(f"timed out waiting for {predicate}")
+        await pilot.pause(0.02)
+
+
+def add_villages(db: Database, *villages: tuple[str, str]) -> None:
+    with db.uow() as uow:
+        load_divisions(
+            uow.session.connection(),
+            [Division(code, name, 5, code[:9] + "000") for code, name in villages],
+        )
+        uow.commit()
+
+
+def add_account(
+    db: Database, login: str, full_name: str, region: str, dept: str = "coord"
+) -> AccountInfo:
+    with db.uow() as uow:
+        account = Account(
+            login_name=login,
+            full_name=full_name,
+            region_code=region,
+            department_code=dept,
+            created_at=datetime.now(UTC),
+        )
+        uow.session.add(account)
+        uow.session.flush()
+        info = AccountInfo(account.id, login, full_name, region, dept, account.status or "active")
+        uow.commit()
+    return info
+
+
+def add_open_case(db: Database, case_no: str, region: str, dept: str, item: str) -> None:
+    with db.uow() as uow:
+        uow.session.add(
+            Case(
+                case_no=case_no,
+                region_code=region,
+                department_code=dept,
+                item_code=item,
+                channel="app",
+                status="open",
+                step="accept",
+                step_level=4,
+                created_at=datetime.now(UTC),
+            )
+        )
+        uow.commit()

@@ -1,0 +1,86 @@
+"""``jzctl tui``: refuses without a terminal, needs the demo admin for --demo, starts the app."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from casedb.engine import Database
+from tests.tui.conftest import add_account
+
+
+def test_refuses_without_a_terminal(cli: Any, db: Database) -> None:
+    result = cli("--db", db.raw_url, "tui")
+    assert result.exit_code == 2
+    assert "需要在终端中运行" in result.stderr
+    assert result.stdout == ""
+
+
+def test_refuses_without_a_terminal_in_english(cli: Any, db: Database) -> None:
+    result = cli("--lang", "en", "--db", db.raw_url, "tui", "--demo")
+    assert result.exit_code == 2
+    assert "jzctl tui needs a terminal" in result.stderr
+
+
+def test_help_is_translated(cli: Any) -> None:
+    result = cli("tui", "--help")
+    assert result.exit_code == 0
+    assert "打开终端界面" in result.stdout
+    assert "--demo" in result.stdout
+
+
+@pytest.fixture
+def fake_terminal(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+    """Pretend stdout is a terminal and record how the app would have been started."""
+    from console.cli import tui
+    from console.tui.app import JzApp
+
+    runs: list[dict[str, Any]] = []
+
+    def run(self: JzApp) -> int:
+        runs.append({"user": self.user, "demo": self.demo, "url": self.database.redacted_url})
+        return 0
+
+    monkeypatch.setattr(tui, "_is_terminal", lambda: True)
+    monkeypatch.setattr(JzApp, "run", run)
+    return runs
+
+
+def test_demo_without_demo_admin_says_to_run_jzctl_demo(
+    cli: Any, db: Database, fake_terminal: list[dict[str, Any]]
+) -> None:
+    result = cli("--db", db.raw_url, "tui", "--demo")
+    assert result.exit_code == 4
+    assert "demo-admin" in result.stderr
+    assert "jzctl demo" in result.stderr
+    assert fake_terminal == []
+
+
+def test_demo_signs_in_as_the_demo_admin(
+    cli: Any, db: Database, fake_terminal: list[dict[str, Any]]
+) -> None:
+    add_account(db, "demo-admin", "演示管理员", "530000000000")
+    result = cli("--db", db.raw_url, "tui", "--demo")
+    assert result.exit_code == 0, result.stderr
+    [run] = fake_terminal
+    assert run["demo"] is True
+    assert run["user"].login_name == "demo-admin"
+    assert run["user"].full_name == "演示管理员"
+
+
+def test_without_demo_nobody_is_signed_in(
+    cli: Any, db: Database, fake_terminal: list[dict[str, Any]]
+) -> None:
+    result = cli("--db", db.raw_url, "tui")
+    assert result.exit_code == 0, result.stderr
+    assert fake_terminal == [{"user": None, "demo": False, "url": db.redacted_url}]
+
+
+def test_uninitialised_database_is_refused_before_the_app_starts(
+    cli: Any, tmp_path: Any, fake_terminal: list[dict[str, Any]]
+) -> None:
+    result = cli("--db", f"sqlite:///{tmp_path / 'none.db'}", "tui")
+    assert result.exit_code == 4
+    assert "jzctl init" in result.stderr
+    assert fake_terminal == []
