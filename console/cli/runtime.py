@@ -156,6 +156,10 @@ def guarded(fn: Callable[P, R]) -> Callable[P, R]:
             raise typer.Exit(render_jz_error(exc)) from None
         except KeyboardInterrupt:
             raise typer.Exit(130) from None
+        except BrokenPipeError:
+            # The reader went away (``| head``): stop quietly, as Unix tools do.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            raise typer.Exit(1) from None
         except Exception as exc:
             raise typer.Exit(render_unexpected(exc)) from None
 
