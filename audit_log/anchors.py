@@ -17,7 +17,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from audit_log.models import AuditAnchor
-from casedb import crypto, keystore
+from casedb import crypto
 from casedb.config import state_dir
 from casedb.errors import InvalidInput
 
@@ -63,6 +63,8 @@ def load_key(chain_id: str) -> bytes | None:
     cached = _key_cache.get(chain_id)
     if cached is not None:
         return cached
+    from casedb import keystore  # the keyring loads only when a key is needed
+
     stored = keystore.get_secret(key_name(chain_id))
     if stored is None:
         return None
@@ -78,6 +80,8 @@ def anchor_key(session: Session, chain_id: str) -> bytes:
         return key
     if session.scalar(select(exists().select_from(AuditAnchor))):
         raise InvalidInput("err.audit_key_missing", chain=chain_id)
+    from casedb import keystore
+
     key = crypto.random_bytes(32)
     keystore.set_secret(key_name(chain_id), key.hex())
     _key_cache[chain_id] = key

@@ -16,10 +16,10 @@ from typing import Any
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
-from audit_log import anchors
 from audit_log.actor import Actor
 from audit_log.models import AuditAnchor, AuditEvent, AuditHead
 from casedb import crypto
+from casedb.engine import UnitOfWork
 
 OUTCOMES = ("ok", "denied", "failed")
 _SECRET_KEYS = {
@@ -213,6 +213,8 @@ def anchor_head(session: Session, head: AuditHead | None = None) -> AuditAnchor 
     head = head or lock_head(session)
     if head.seq == 0 or session.get(AuditAnchor, head.seq) is not None:
         return None
+    from audit_log import anchors
+
     key = anchors.anchor_key(session, head.chain_id)
     anchor = AuditAnchor(
         seq=head.seq,
@@ -242,6 +244,8 @@ def _pending(session: Session) -> dict[str, Any]:
 def _after_commit(session: Session) -> None:
     pending = session.info.pop("jz_audit_pending", None)
     if pending:
+        from audit_log import anchors
+
         anchors.write_outside(pending)
 
 
@@ -250,7 +254,7 @@ def _after_rollback(session: Session) -> None:
 
 
 def record_refusal(
-    engine_uow: Any,
+    uow: UnitOfWork,
     actor: Actor,
     action: str,
     *,
@@ -260,6 +264,6 @@ def record_refusal(
 ) -> None:
     """A refused or failed action is recorded in a transaction of its own, since the
     refused change itself rolls back."""
-    with engine_uow as uow:
+    with uow:
         record(uow.session, actor, action, outcome=outcome, reason=reason, **kwargs)
         uow.commit()

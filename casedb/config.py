@@ -58,13 +58,3 @@ def resolve_url(option: str | None = None) -> ResolvedUrl:
         if isinstance(url, str) and url:
             return ResolvedUrl(url, "config")
     return ResolvedUrl(default_sqlite_url(), "default")
-
-
-def redact(url: str) -> str:
-    """The URL without its password, for headers, logs and messages."""
-    scheme, sep, rest = url.partition("://")
-    if not sep or "@" not in rest:
-        return url
-    creds, _, host = rest.rpartition("@")
-    user = creds.split(":", 1)[0]
-    return f"{scheme}://{user}:***@{host}" if ":" in creds else url

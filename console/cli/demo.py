@@ -76,11 +76,12 @@ def run(
     reset: bool = typer.Option(False, "--reset", help=t("cli.opt_demo_reset")),
 ) -> None:
     from accounts.demo import DEMO_ADMIN_LOGIN, seed_demo
+    from audit_log.actor import local_actor
 
     db = runtime.open_database(require_schema=False, create=True)
     try:
         with _progress() as report:
-            summary = seed_demo(db, size.value, reset=reset, progress=report)
+            summary = seed_demo(db, size.value, reset=reset, progress=report, actor=local_actor())
     finally:
         db.dispose()
     data = {"database": db.redacted_url, "demo_admin": DEMO_ADMIN_LOGIN, **summary.as_dict()}

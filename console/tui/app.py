@@ -13,6 +13,7 @@ from textual.app import App
 from textual.binding import Binding, BindingType
 
 from console.i18n import t
+from console.tui.screens.audit import AuditScreen
 from console.tui.screens.org import OrgScreen
 from console.tui.widgets import Area, localise_bindings
 
@@ -20,7 +21,10 @@ if TYPE_CHECKING:
     from accounts.session import AccountInfo
     from casedb.engine import Database
 
-AREAS: tuple[Area, ...] = (Area("org", "1", "tui.area_org", OrgScreen),)
+AREAS: tuple[Area, ...] = (
+    Area("org", "1", "tui.area_org", OrgScreen),
+    Area("audit", "2", "tui.audit.area", AuditScreen),
+)
 
 
 class JzApp(App[int]):

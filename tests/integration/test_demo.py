@@ -183,6 +183,15 @@ def test_non_empty_database_is_refused_and_reset_reseeds_the_same(db: Database) 
     assert _summary_counts(again) == _summary_counts(first) == _counts(db)
     assert _fingerprint(db) == digest
 
+    # The seeding and the reset are in the audit trail.
+    from audit_log.models import AuditEvent
+
+    with db.read() as s:
+        actions = list(s.scalars(select(AuditEvent.action).order_by(AuditEvent.seq)))
+    assert actions.count("demo.seed") == 2
+    assert actions.count("demo.reset") == 1
+    assert actions.index("demo.reset") > actions.index("demo.seed")
+
     # A different seed gives different data of the same shape.
     other = seed_demo(db, "small", reset=True, progress=None, seed=7, now=NOW)
     assert other.cases == first.cases
