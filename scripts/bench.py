@@ -205,6 +205,194 @@ def bench_queries(url: str, runs: int) -> list[Row]:
     return rows
 
 
+AUDIT_ENV = {
+    "JZ_KEYRING_FILE": "keyring.jzkr",
+    "JZ_KEYRING_PASSPHRASE": "bench",
+    "JZ_KEYRING_KDF_LOG2N": "12",
+    "JZ_AUDIT_ANCHOR_DIR": "anchors",
+}
+
+
+def _audit_env(tmp: Path) -> None:
+    for k, v in AUDIT_ENV.items():
+        os.environ[k] = str(tmp / v) if v in ("keyring.jzkr", "anchors") else v
+
+
+def _fresh_db(url: str) -> object:
+    from accounts.setup import initialise
+    from audit_log.actor import SYSTEM
+    from casedb.engine import Database
+
+    db = Database(url)
+    initialise(db, SYSTEM)
+    return db
+
+
+def bench_audit_append(tmp: Path, n: int = 400) -> list[Row]:
+    """What recording an event adds to a small write transaction on SQLite (median)."""
+    from sqlalchemy import update
+
+    from audit_log.actor import SYSTEM
+    from audit_log.chain import record
+    from casedb.models import Department
+
+    db = _fresh_db(f"sqlite:///{tmp / 'append.db'}")
+
+    def txn(with_event: bool, i: int) -> float:
+        start = time.perf_counter()
+        with db.uow() as uow:  # type: ignore[attr-defined]
+            uow.session.execute(
+                update(Department).where(Department.code == "civil").values(sort=i % 7)
+            )
+            if with_event:
+                record(uow.session, SYSTEM, "bench.change", target_id=str(i),
+                       before={"sort": 0}, after={"sort": i % 7})  # fmt: skip
+            uow.commit()
+        return time.perf_counter() - start
+
+    for i in range(50):  # warm up both paths
+        txn(False, i)
+        txn(True, i)
+    bare = statistics.median(txn(False, i) for i in range(n))
+    with_event = statistics.median(txn(True, i) for i in range(n))
+    added = with_event - bare
+    return [
+        Row(
+            f"audit: event appended to a SQLite transaction (median of {n}; "
+            f"{bare * 1000:.2f} ms without, {with_event * 1000:.2f} ms with)",
+            f"+{added * 1000:.2f} ms",
+            "2 ms",
+            verdict(added, 0.002),
+            added,
+            "s",
+        )
+    ]
+
+
+def build_chain(url: str, n: int) -> None:
+    """A valid chain of n events written in bulk (as years of use would leave it)."""
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import insert, text
+
+    from audit_log.chain import canonical
+    from audit_log.models import GENESIS_HASH, AuditEvent
+    from casedb import crypto
+    from casedb.engine import Database
+    from casedb.schema import upgrade
+
+    db = Database(url)
+    upgrade(db.engine)
+    at0 = datetime(2026, 1, 1, tzinfo=UTC)
+    prev = GENESIS_HASH
+    cols = ("seq", "at", "actor", "actor_id", "acting_as", "host", "terminal", "action",
+            "target_kind", "target_id", "region_code", "department_code", "outcome", "reason",
+            "diff", "prev_hash")  # fmt: skip
+    with db.uow() as uow:
+        uow.session.execute(text("UPDATE audit_head SET anchor_every = :n"), {"n": n + 1})
+        batch: list[dict[str, object]] = []
+        for seq in range(1, n + 1):
+            fields = (seq, at0 + timedelta(seconds=seq), f"u{seq % 977}", seq % 977, "",
+                      "console-1", "/dev/pts/1", "account.update", "account", str(seq % 5000),
+                      "530102001000", "civil", "ok", "",
+                      '{"post":["科员","副科长"]}', prev)  # fmt: skip
+            h = crypto.sm3_hex(canonical(*fields))  # type: ignore[arg-type]
+            batch.append({**dict(zip(cols, fields, strict=True)), "hash": h})
+            prev = h
+            if len(batch) == 20_000:
+                uow.session.execute(insert(AuditEvent), batch)
+                batch.clear()
+        if batch:
+            uow.session.execute(insert(AuditEvent), batch)
+        uow.session.execute(text("UPDATE audit_head SET seq = :s, hash = :h"), {"s": n, "h": prev})
+        uow.commit()
+    db.dispose()
+
+
+def bench_audit_verify(tmp: Path, n: int, budget: float | None) -> list[Row]:
+    url = f"sqlite:///{tmp / 'verify.db'}"
+    print(f"bench: building an audit chain of {n:,} events ...", file=sys.stderr)
+    start = time.perf_counter()
+    build_chain(url, n)
+    built = time.perf_counter() - start
+    cmd = [JZCTL, "--db", url, "--json", "audit", "verify"]
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=_env(), check=False)
+    seconds = time.perf_counter() - start
+    if proc.returncode != 0:
+        sys.exit(f"bench: audit verify failed ({proc.returncode}): {proc.stdout}{proc.stderr}")
+    checked = json.loads(proc.stdout)["data"]["events"]
+    return [
+        Row(
+            f"audit: build a chain of {n:,} events in bulk",
+            f"{built:.1f} s",
+            "-",
+            "info",
+            built,
+            "s",
+        ),
+        Row(
+            f"audit: jzctl audit verify, {checked:,} events (whole command)",
+            f"{seconds:.1f} s",
+            f"{budget:.0f} s" if budget else "-",
+            verdict(seconds, budget) if budget else "info",
+            seconds,
+            "s",
+        ),
+    ]
+
+
+def bench_audit_concurrency(pg_url: str, tmp: Path) -> list[Row]:
+    """Four consoles appending 500 events each at once on PostgreSQL: the head lock's cost."""
+    import multiprocessing
+    import uuid
+
+    from sqlalchemy import text
+
+    from casedb.engine import make_engine
+
+    schema = f"bench_{uuid.uuid4().hex[:8]}"
+    admin = make_engine(pg_url)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    sep = "&" if "?" in pg_url else "?"
+    url = f"{pg_url}{sep}options=-csearch_path%3D{schema}"
+    try:
+        _fresh_db(url)
+        ctx = multiprocessing.get_context("spawn")
+        start = time.perf_counter()
+        with ctx.Pool(4) as pool:
+            pool.starmap(_writer, [(url, 500, f"console{i}") for i in range(4)])
+        seconds = time.perf_counter() - start
+        single_start = time.perf_counter()
+        _writer(url, 500, "alone")
+        single = time.perf_counter() - single_start
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+    return [
+        Row("audit: 4 consoles x 500 events at once on PostgreSQL (one transaction each)",
+            f"{2000 / seconds:.0f} events/s", "-", "info", 2000 / seconds, "events/s"),
+        Row("audit: 1 console x 500 events on PostgreSQL (one transaction each)",
+            f"{500 / single:.0f} events/s", "-", "info", 500 / single, "events/s"),
+    ]  # fmt: skip
+
+
+def _writer(url: str, n: int, name: str) -> None:
+    from audit_log.actor import Actor
+    from audit_log.chain import record
+    from casedb.engine import Database
+
+    db = Database(url)
+    me = Actor(login=name, host=name, terminal="-")
+    for i in range(n):
+        with db.uow() as uow:
+            record(uow.session, me, "bench.concurrent", target_id=str(i))
+            uow.commit()
+    db.dispose()
+
+
 def render(rows: list[Row]) -> str:
     head = ("benchmark", "figure", "budget", "verdict")
     cells = [head] + [(r.name, r.figure, r.budget, r.verdict) for r in rows]
@@ -228,6 +416,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reuse", action="store_true", help="reuse a demo database in --db-dir")
     parser.add_argument("--json", metavar="FILE", type=Path, help="also write the table as JSON")
     parser.add_argument("--runs", type=int, default=7, help="runs per start-up figure (7)")
+    parser.add_argument("--pg", metavar="URL", help="PostgreSQL for the concurrent-writers row")
+    parser.add_argument("--skip-seed", action="store_true", help="leave out the demo rows")
     args = parser.parse_args(argv)
     if not Path(JZCTL).exists():
         sys.exit("bench: .venv/bin/jzctl is missing; run scripts/bench, not scripts/bench.py")
@@ -239,9 +429,19 @@ def main(argv: list[str] | None = None) -> int:
     try:
         db_dir = args.db_dir or tmp
         rows = bench_startup(args.runs, tmp)
-        seed_rows, url = bench_seed(db_dir / f"bench-{size}.db", size, args.reuse)
-        rows += seed_rows
-        rows += bench_queries(url, max(3, args.runs - 2))
+        if not args.skip_seed:
+            seed_rows, url = bench_seed(db_dir / f"bench-{size}.db", size, args.reuse)
+            rows += seed_rows
+            rows += bench_queries(url, max(3, args.runs - 2))
+        sys.path.insert(0, str(ROOT))
+        _audit_env(tmp)
+        rows += bench_audit_append(tmp)
+        if args.quick:
+            rows += bench_audit_verify(tmp, 100_000, None)
+        else:
+            rows += bench_audit_verify(tmp, 1_000_000, 20.0)
+        if args.pg:
+            rows += bench_audit_concurrency(args.pg, tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

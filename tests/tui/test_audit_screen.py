@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from rich.text import Text
-from textual.widgets import DataTable, Input, Static
+from textual.pilot import Pilot
+from textual.widgets import Input, ProgressBar, Static
 
 from audit_log.actor import Actor
 from audit_log.chain import record
@@ -46,12 +47,12 @@ def settled(app: JzApp) -> bool:
     return isinstance(screen, AuditScreen) and not screen.loading
 
 
-async def open_audit(app: JzApp, pilot) -> None:  # type: ignore[no-untyped-def]
+async def open_audit(app: JzApp, pilot: Pilot[int]) -> None:
     await pilot.press("2")
     await wait_until(pilot, lambda: settled(app) and audit(app).query_one(EventTable).row_count > 0)
 
 
-async def apply_filter(app: JzApp, pilot, text: str, *, by_key: bool = False) -> None:  # type: ignore[no-untyped-def]
+async def apply_filter(app: JzApp, pilot: Pilot[int], text: str, *, by_key: bool = False) -> None:
     field = audit(app).query_one("#audit-filter", Input)
     if by_key:
         await pilot.press("slash")
@@ -163,11 +164,7 @@ async def test_details_show_the_diff_masked(db: Database) -> None:
         facts = plain(app, "#audit-detail-facts")
         assert "序号：5" in facts and "account.update" in facts and "alice" in facts
         assert "哈希：" in facts and "…" in facts
-        diff = audit(app).query_one("#audit-diff", DataTable)
-        shown = {
-            cell(diff.get_row_at(i)[0]): [cell(c) for c in diff.get_row_at(i)[1:]]
-            for i in range(diff.row_count)
-        }
+        shown = {f: [b.plain, "→", a.plain] for f, b, a in audit(app).diff_rows}
         assert shown["full_name"] == ["[red]张三[/]", "→", "张三丰"]
         assert shown["mobile"] == ["138****5678", "→", "139****4321"]
         assert shown["password"] == ["***", "→", "***"]
@@ -226,8 +223,7 @@ async def test_verify_says_clean_then_names_the_tampered_event(db: Database) -> 
         assert screen.last_verify is not None and screen.last_verify.clean
         result = plain(app, "#audit-verify-result")
         assert "审计链完好" in result and "个锚点" in result
-        bar = screen.query_one("#audit-progress")
-        assert bar.percentage == 1.0  # type: ignore[attr-defined]
+        assert screen.query_one("#audit-progress", ProgressBar).percentage == 1.0
         drop_guards(db)
         raw(db, "UPDATE audit_events SET reason='x' WHERE seq=7")
         screen.last_verify = None

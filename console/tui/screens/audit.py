@@ -15,6 +15,8 @@ import json
 from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
+from rich import box
+from rich.table import Table
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -130,6 +132,20 @@ def value_text(value: Any) -> Text:
     return Text(json.dumps(value, ensure_ascii=False, sort_keys=True))
 
 
+def diff_renderable(diff_rows: list[tuple[str, Text, Text]]) -> Table:
+    """Field / before → after, wrapping long values to the pane's width."""
+    table = Table(
+        box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, expand=True, header_style="dim"
+    )
+    table.add_column(t("tui.audit.col_field"), style="bold", overflow="fold", ratio=2)
+    table.add_column(t("tui.audit.col_before"), overflow="fold", ratio=3)
+    table.add_column("", width=1, style="dim")
+    table.add_column(t("tui.audit.col_after"), overflow="fold", ratio=3)
+    for field, before, after in diff_rows:
+        table.add_row(Text(field), before, "→", after)
+    return table
+
+
 def _label(key: str) -> str:
     return f"{t(key)}：" if language() == "zh" else f"{t(key)}: "
 
@@ -181,6 +197,7 @@ class AuditScreen(AreaScreen):
         self._detail_seq: int | None = None
         self._bad_seqs: set[int] = set()
         self._actor: Actor | None = None
+        self.diff_rows: list[tuple[str, Text, Text]] = []
 
     # --- layout ----------------------------------------------------------------------
 
@@ -194,17 +211,13 @@ class AuditScreen(AreaScreen):
             table.border_title = t("tui.audit.list_title")
             yield table
             with VerticalScroll(id="audit-detail") as detail:
-                detail.border_title = t("tui.audit.detail_title")
-                detail.can_focus = False
+                detail.border_title = t("tui.audit.detail_title")  # Tab to it to scroll
                 yield Static(Content(t("tui.audit.no_selection")), id="audit-detail-facts")
                 yield Static("", id="audit-diff-caption")
-                diff: DataTable[Text] = DataTable(
-                    id="audit-diff", show_cursor=False, zebra_stripes=True
-                )
-                diff.can_focus = False
-                yield diff
+                yield Static("", id="audit-diff")
                 yield Static("", id="audit-extra")
-        with Vertical(id="audit-verify"):
+        with Vertical(id="audit-verify") as panel:
+            panel.border_title = t("tui.audit.verify_title")
             yield ProgressBar(id="audit-progress", show_eta=False)
             with VerticalScroll(id="audit-verify-scroll") as scroll:
                 scroll.can_focus = False
@@ -214,17 +227,12 @@ class AuditScreen(AreaScreen):
         table = self.event_table
         table.add_column(t("audit.col_seq"), key="seq")
         table.add_column(t("audit.col_at"), key="at")
-        table.add_column(t("audit.col_actor"), key="actor", width=12)
-        table.add_column(t("audit.col_action"), key="action", width=18)
-        table.add_column(t("audit.col_target"), key="target", width=14)
+        table.add_column(t("audit.col_actor"), key="actor", width=10)
+        table.add_column(t("audit.col_action"), key="action", width=16)
+        table.add_column(t("audit.col_target"), key="target", width=12)
         table.add_column(t("audit.col_outcome"), key="outcome")
-        diff = self.query_one("#audit-diff", DataTable)
-        diff.add_column(t("tui.audit.col_field"), key="field")
-        diff.add_column(t("tui.audit.col_before"), key="before")
-        diff.add_column("", key="arrow")
-        diff.add_column(t("tui.audit.col_after"), key="after")
         self.query_one("#audit-diff-caption").display = False
-        diff.display = False
+        self.query_one("#audit-diff").display = False
         self.query_one("#audit-verify").display = False
         user = self.jz.user
         self._actor = (
@@ -355,7 +363,13 @@ class AuditScreen(AreaScreen):
         self.query_one("#audit-filter", Input).focus()
 
     def action_back(self) -> None:
-        self.event_table.focus()
+        """Escape: from the filter or the details back to the list; on the list, close the
+        verification panel."""
+        table = self.event_table
+        if not table.has_focus:
+            table.focus()
+        elif not self.verifying:
+            self.query_one("#audit-verify").display = False
 
     def action_reload(self) -> None:
         self.reload()
@@ -365,13 +379,13 @@ class AuditScreen(AreaScreen):
     def _show_detail(self, ev: EventView | None) -> None:
         facts_widget = self.query_one("#audit-detail-facts", Static)
         caption = self.query_one("#audit-diff-caption", Static)
-        diff_table = self.query_one("#audit-diff", DataTable)
+        diff_widget = self.query_one("#audit-diff", Static)
         extra = self.query_one("#audit-extra", Static)
-        diff_table.clear()
+        self.diff_rows = []
         self._detail_seq = ev.seq if ev else None
         if ev is None:
             facts_widget.update(Content(t("tui.audit.no_selection")))
-            caption.display = diff_table.display = extra.display = False
+            caption.display = diff_widget.display = extra.display = False
             return
         outcome_style = OUTCOME_STYLE.get(ev.outcome, "green")
         # The stored previous hash is shown once the search view carries it.
@@ -408,19 +422,14 @@ class AuditScreen(AreaScreen):
                 t("tui.audit.diff_caption") if changes else t("tui.audit.diff_none"), "bold"
             )
         )
-        diff_table.display = bool(changes)
+        diff_widget.display = bool(changes)
         for field, pair in changes.items():
             if isinstance(pair, list) and len(pair) == 2:
                 before, after = pair
             else:  # not a [before, after] pair (e.g. an unreadable diff): show it as is
                 before, after = None, pair
-            diff_table.add_row(
-                Text(field, style="bold"),
-                value_text(before),
-                Text("→", style="dim"),
-                value_text(after),
-                key=field,
-            )
+            self.diff_rows.append((field, value_text(before), value_text(after)))
+        diff_widget.update(diff_renderable(self.diff_rows))
         details = ev.diff.get("_")
         extra.display = isinstance(details, dict) and bool(details)
         if isinstance(details, dict) and details:
