@@ -1,7 +1,8 @@
 """Schema revisions: create or upgrade with Alembic, and refuse a database newer than the code.
 
-The revision list is kept here as data so that every command can check the schema with one
-small query instead of loading Alembic; a test keeps it equal to the migration scripts.
+Every command checks the schema with one small query instead of loading Alembic: the
+revision list comes from the migration file names (``NNNN_what.py``, revision id ``NNNN``,
+each revising the one before), and a test keeps it equal to what Alembic sees.
 """
 
 from __future__ import annotations
@@ -15,7 +16,14 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from casedb.errors import Conflict, InvalidInput
 
-REVISIONS: tuple[str, ...] = ("0001", "0002")
+
+def _revisions() -> tuple[str, ...]:
+    folder = resources.files("casedb") / "migrations" / "versions"
+    names = (entry.name for entry in folder.iterdir())
+    return tuple(sorted(n.split("_", 1)[0] for n in names if n[:1].isdigit() and n.endswith(".py")))
+
+
+REVISIONS: tuple[str, ...] = _revisions()
 HEAD = REVISIONS[-1]
 _PG_MIGRATION_LOCK = 0x6A7A6374  # "jzct": one console migrates at a time
 
