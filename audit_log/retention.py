@@ -93,7 +93,7 @@ def archive(
         stmt = select(AuditEvent).where(AuditEvent.seq <= last).order_by(AuditEvent.seq)
         for ev in session.scalars(stmt, execution_options={"yield_per": 5000}):
             doc = view(ev).as_dict()
-            doc["actor_id"], doc["prev_hash"] = ev.actor_id, ev.prev_hash
+            doc["actor_id"] = ev.actor_id
             line = json.dumps(doc, ensure_ascii=False) + "\n"
             fh.write(line)
             digest.update(line.encode())

@@ -55,6 +55,7 @@ class EventView:
     outcome: str
     reason: str
     diff: dict[str, Any]
+    prev_hash: str
     hash: str
 
     def as_dict(self) -> dict[str, Any]:
@@ -118,6 +119,7 @@ def view(ev: AuditEvent) -> EventView:
         ev.outcome,
         ev.reason,
         diff,
+        ev.prev_hash,
         ev.hash,
     )
 

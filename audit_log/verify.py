@@ -32,6 +32,7 @@ from casedb import crypto
 from casedb.errors import InvalidInput
 
 Progress = Callable[[int, int], None]
+PROGRESS_EVERY = 2_000
 
 
 @dataclass(frozen=True)
@@ -171,7 +172,7 @@ def verify(
         last_hash = row[16]
         expected = seq + 1
         done += 1
-        if progress is not None and done % batch == 0:
+        if progress is not None and done % PROGRESS_EVERY == 0:
             progress(done, total)
     if progress is not None:
         progress(done, total)

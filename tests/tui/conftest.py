@@ -38,7 +38,7 @@ def screen_text(app: App[Any]) -> str:
 
 
 async def wait_until(
-    pilot: Pilot[Any], predicate: Callable[[], bool], timeout: float = 10.0
+    pilot: Pilot[Any], predicate: Callable[[], bool], timeout: float = 30.0
 ) -> None:
     """Let workers and messages run until ``predicate`` holds (fails after ``timeout``)."""
     loop = asyncio.get_running_loop()
@@ -47,6 +47,10 @@ async def wait_until(
         if loop.time() > deadline:
             raise AssertionError(f"timed out waiting for {predicate}")
         await pilot.pause(0.02)
+    # Widgets update before the compositor repaints: let pending refreshes run, so that
+    # what the test reads next is what the terminal would show.
+    await pilot.pause()
+    await pilot.pause()
 
 
 def add_villages(db: Database, *villages: tuple[str, str]) -> None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+
+import pytest
 import sqlalchemy as sa
 from rich.text import Text
 from textual.pilot import Pilot
@@ -9,6 +12,7 @@ from textual.widgets import Input, ProgressBar, Static
 
 from audit_log.actor import Actor
 from audit_log.chain import record
+from audit_log.verify import Progress, VerifyResult
 from casedb.engine import Database
 from console.tui.app import JzApp
 from console.tui.screens.audit import PAGE_SIZE, AuditScreen, EventTable
@@ -261,3 +265,37 @@ async def test_english_labels(db: Database) -> None:
         ):
             assert label in text, label
         assert "审计" not in text
+
+
+async def test_verify_progress_is_shown_while_it_runs(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The worker's progress callback moves the bar before the result is in."""
+    from audit_log.service import verify_chain as real
+
+    halfway, release = threading.Event(), threading.Event()
+
+    def slow_verify(db: Database, actor: Actor, *, progress: Progress) -> VerifyResult:
+        progress(40, 80)
+        halfway.set()
+        release.wait(10)
+        return real(db, actor, progress=progress)
+
+    monkeypatch.setattr("console.tui.screens.audit.verify_chain", slow_verify)
+    append(db, 3)
+    app = JzApp(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_audit(app, pilot)
+        screen = audit(app)
+        await pilot.press("v")
+        bar = screen.query_one("#audit-progress", ProgressBar)
+        await wait_until(pilot, lambda: halfway.is_set() and bar.progress == 40)
+        assert bar.total == 80 and screen.verifying
+        assert "正在校验审计链" in plain(app, "#audit-verify-result")
+        await pilot.press("v")  # a second request while one runs is refused politely
+        release.set()
+        await wait_until(pilot, lambda: screen.last_verify is not None)
+        assert bar.percentage == 1.0
+        assert "审计链完好" in plain(app, "#audit-verify-result")
+        await pilot.press("escape")  # on the list, Escape closes the result
+        assert not screen.query_one("#audit-verify").display

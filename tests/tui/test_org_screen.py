@@ -189,6 +189,9 @@ async def test_english_labels(db: Database) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await wait_until(pilot, lambda: len(loaded_names(app, "530000000000")) == 16)
         await wait_until(pilot, lambda: "530000000000" in detail_code(app))
+        # The compositor paints after the widgets update: wait for the painted screen.
+        await wait_until(pilot, lambda: "Divisions below: 16" in screen_text(app))
+        await wait_until(pilot, lambda: "Civil Affairs" in screen_text(app))
         text = screen_text(app)
         for label in (
             "jzctl relief platform console",

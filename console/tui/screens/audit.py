@@ -15,7 +15,6 @@ import json
 from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
-from rich import box
 from rich.table import Table
 from rich.text import Text
 from textual import on, work
@@ -134,15 +133,13 @@ def value_text(value: Any) -> Text:
 
 def diff_renderable(diff_rows: list[tuple[str, Text, Text]]) -> Table:
     """Field / before → after, wrapping long values to the pane's width."""
-    table = Table(
-        box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, expand=True, header_style="dim"
-    )
-    table.add_column(t("tui.audit.col_field"), style="bold", overflow="fold", ratio=2)
-    table.add_column(t("tui.audit.col_before"), overflow="fold", ratio=3)
-    table.add_column("", width=1, style="dim")
-    table.add_column(t("tui.audit.col_after"), overflow="fold", ratio=3)
+    table = Table(box=None, padding=(0, 0), expand=True, header_style="dim underline")
+    table.add_column(t("tui.audit.col_field"), style="bold", overflow="fold")
+    table.add_column(t("tui.audit.col_before"), overflow="fold", ratio=1)
+    table.add_column("", width=3, style="dim")
+    table.add_column(t("tui.audit.col_after"), overflow="fold", ratio=1)
     for field, before, after in diff_rows:
-        table.add_row(Text(field), before, "→", after)
+        table.add_row(Text(f"{field} "), before, " → ", after)
     return table
 
 
@@ -297,8 +294,6 @@ class AuditScreen(AreaScreen):
         if first_page and message.events:
             table.move_cursor(row=0)
             self._show_detail(message.events[0])
-        elif table.cursor_row >= table.row_count - 1:
-            self.load_next_page()  # the whole page was filtered away from under the cursor
 
     @on(PageFailed)
     def _page_failed(self, message: PageFailed) -> None:
@@ -358,6 +353,10 @@ class AuditScreen(AreaScreen):
         self.query_filter = query
         self.reload()
         self.event_table.focus()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # While the filter has focus, "/" is typed into it: no need to offer it.
+        return not (action == "focus_filter" and isinstance(self.focused, Input))
 
     def action_focus_filter(self) -> None:
         self.query_one("#audit-filter", Input).focus()
