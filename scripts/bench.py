@@ -275,9 +275,8 @@ def build_chain(url: str, n: int) -> None:
 
     from sqlalchemy import insert, text
 
-    from audit_log.chain import canonical
+    from audit_log.chain import HASHED_FIELDS, hash_fields
     from audit_log.models import GENESIS_HASH, AuditEvent
-    from casedb import crypto
     from casedb.engine import Database
     from casedb.schema import upgrade
 
@@ -285,19 +284,21 @@ def build_chain(url: str, n: int) -> None:
     upgrade(db.engine)
     at0 = datetime(2026, 1, 1, tzinfo=UTC)
     prev = GENESIS_HASH
-    cols = ("seq", "at", "actor", "actor_id", "acting_as", "host", "terminal", "action",
-            "target_kind", "target_id", "region_code", "department_code", "outcome", "reason",
-            "diff", "prev_hash")  # fmt: skip
     with db.uow() as uow:
         uow.session.execute(text("UPDATE audit_head SET anchor_every = :n"), {"n": n + 1})
         batch: list[dict[str, object]] = []
         for seq in range(1, n + 1):
-            fields = (seq, at0 + timedelta(seconds=seq), f"u{seq % 977}", seq % 977, "",
-                      "console-1", "/dev/pts/1", "account.update", "account", str(seq % 5000),
-                      "530102001000", "civil", "ok", "",
-                      '{"post":["科员","副科长"]}', prev)  # fmt: skip
-            h = crypto.sm3_hex(canonical(*fields))  # type: ignore[arg-type]
-            batch.append({**dict(zip(cols, fields, strict=True)), "hash": h})
+            row = dict(
+                zip(
+                    HASHED_FIELDS,
+                    (seq, at0 + timedelta(seconds=seq), f"u{seq % 977}", seq % 977, "",
+                     "console-1", "/dev/pts/1", "account.update", "account", str(seq % 5000),
+                     "530102001000", "civil", "ok", "", '{"post":["科员","副科长"]}', prev),
+                    strict=True,
+                )
+            )  # fmt: skip
+            h = hash_fields(row)
+            batch.append({**row, "hash": h})
             prev = h
             if len(batch) == 20_000:
                 uow.session.execute(insert(AuditEvent), batch)

@@ -9,10 +9,6 @@ import typer
 from console.cli import runtime
 from console.i18n import t
 
-# The account ``jzctl demo`` creates (accounts/demo.py, DEMO_ADMIN_LOGIN); looked up by name
-# so that the TUI does not depend on the demo seeder.
-DEMO_ADMIN_LOGIN = "demo-admin"
-
 
 def _is_terminal() -> bool:
     try:
@@ -29,6 +25,7 @@ def run(
     if not _is_terminal():
         raise UsageProblem("err.tui_no_terminal")
 
+    from accounts.demo import DEMO_ADMIN_LOGIN
     from accounts.session import AccountInfo, find_account
 
     db = runtime.open_database()

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError
 
 from audit_log import anchors
-from audit_log.chain import canonical, record, record_refusal
+from audit_log.chain import hash_fields, record, record_refusal
 from audit_log.models import AuditEvent
 from audit_log.verify import verify
 from casedb import crypto, keystore
@@ -149,28 +149,7 @@ def test_an_inserted_event_breaks_the_link(chain: Database) -> None:
             )
         prev = conn.execute(sa.select(AuditEvent.hash).where(AuditEvent.seq == 5)).scalar_one()
         forged = dict(rows[-1], seq=6, reason="forged", prev_hash=prev)
-        fields = [
-            forged[c]
-            for c in (
-                "seq",
-                "at",
-                "actor",
-                "actor_id",
-                "acting_as",
-                "host",
-                "terminal",
-                "action",
-                "target_kind",
-                "target_id",
-                "region_code",
-                "department_code",
-                "outcome",
-                "reason",
-                "diff",
-                "prev_hash",
-            )
-        ]
-        forged["hash"] = crypto.sm3_hex(canonical(*fields))
+        forged["hash"] = hash_fields(forged)
         conn.execute(sa.insert(AuditEvent.__table__), forged)
     result = check(chain)
     assert ("broken_link", 7) in kinds(result)
@@ -246,28 +225,7 @@ def test_a_rewritten_chain_is_caught_by_its_anchor(chain: Database) -> None:
             new = dict(r, prev_hash=prev)
             if r["seq"] == 5:
                 new["reason"] = "rewritten"
-            fields = [
-                new[c]
-                for c in (
-                    "seq",
-                    "at",
-                    "actor",
-                    "actor_id",
-                    "acting_as",
-                    "host",
-                    "terminal",
-                    "action",
-                    "target_kind",
-                    "target_id",
-                    "region_code",
-                    "department_code",
-                    "outcome",
-                    "reason",
-                    "diff",
-                    "prev_hash",
-                )
-            ]
-            new["hash"] = crypto.sm3_hex(canonical(*fields))
+            new["hash"] = hash_fields(new)
             conn.execute(
                 sa.update(AuditEvent.__table__)
                 .where(AuditEvent.seq == r["seq"])

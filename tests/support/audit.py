@@ -8,9 +8,8 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 
 from audit_log.actor import Actor
-from audit_log.chain import canonical, record
+from audit_log.chain import HASHED_FIELDS, hash_fields, record
 from audit_log.models import GENESIS_HASH, AuditEvent
-from casedb import crypto
 from casedb.engine import Database
 
 ACTOR = Actor(login="tester", host="testhost", terminal="/dev/pts/9")
@@ -49,52 +48,16 @@ def bulk_chain(db: Database, n: int, *, start_at: datetime | None = None) -> Non
         for seq in range(1, n + 1):
             at = at0 + timedelta(seconds=seq)
             diff = json.dumps({"n": [seq - 1, seq]}, separators=(",", ":"))
-            fields = (
-                seq,
-                at,
-                "bulk",
-                None,
-                "",
-                "h",
-                "-",
-                "bulk.event",
-                "k",
-                str(seq),
-                None,
-                None,
-                "ok",
-                "",
-                diff,
-                prev,
-            )
-            h = crypto.sm3_hex(canonical(*fields))
-            rows.append(
-                dict(
-                    zip(
-                        [
-                            "seq",
-                            "at",
-                            "actor",
-                            "actor_id",
-                            "acting_as",
-                            "host",
-                            "terminal",
-                            "action",
-                            "target_kind",
-                            "target_id",
-                            "region_code",
-                            "department_code",
-                            "outcome",
-                            "reason",
-                            "diff",
-                            "prev_hash",
-                        ],
-                        fields,
-                        strict=True,
-                    ),
-                    hash=h,
+            row = dict(
+                zip(
+                    HASHED_FIELDS,
+                    (seq, at, "bulk", None, "", "h", "-", "bulk.event", "k", str(seq), None,
+                     None, "ok", "", diff, prev),
+                    strict=True,
                 )
-            )
+            )  # fmt: skip
+            h = hash_fields(row)
+            rows.append({**row, "hash": h})
             prev = h
             if len(rows) == 10_000:
                 uow.session.execute(sa.insert(AuditEvent), rows)
