@@ -60,7 +60,7 @@ async def apply_filter(app: JzApp, pilot: Pilot[int], text: str, *, by_key: bool
     field = audit(app).query_one("#audit-filter", Input)
     if by_key:
         await pilot.press("slash")
-        assert field.has_focus
+        await wait_until(pilot, lambda: field.has_focus)
     else:
         field.focus()
     field.value = text
@@ -117,7 +117,7 @@ async def test_filters_narrow_the_list_and_bad_filters_say_why(db: Database) -> 
         await open_audit(app, pilot)
         await apply_filter(app, pilot, "actor:bob", by_key=True)
         assert seqs(app) == [3, 2]
-        assert audit(app).query_one(EventTable).has_focus  # back on the list
+        await wait_until(pilot, lambda: audit(app).query_one(EventTable).has_focus)  # on the list
         await apply_filter(app, pilot, "outcome:denied")
         assert seqs(app) == [3]
         await apply_filter(app, pilot, "action:account.")
