@@ -82,6 +82,32 @@ def _prescan(argv: Sequence[str]) -> None:
     runtime.settings.json = "--json" in argv
 
 
+_USAGE_PATTERNS: tuple[tuple[str, str], ...] = (
+    (r"No such command '(?P<name>[^']+)'\.(?: Did you mean '(?P<hint>[^']+)'\?)?", "no_command"),
+    (r"No such option: (?P<name>\S+?)(?:\s+Did you mean (?P<hint>\S+?)\?)?$", "no_option"),
+    (r"Missing argument '(?P<name>[^']+)'", "missing_argument"),
+    (r"Missing option '(?P<name>[^']+)'", "missing_option"),
+    (r"Option '(?P<name>[^']+)' requires an argument", "needs_value"),
+    (r"Got unexpected extra argument(?:s|\(s\))? \((?P<name>.*)\)", "extra"),
+    (r"Invalid value for (?P<name>.+?): (?P<hint>.+)", "invalid_value"),
+)
+
+
+def _usage_reason(message: str) -> str:
+    """typer's own usage messages, said in the interface language where we know them."""
+    import re
+
+    text = message.strip().rstrip(".")
+    for pattern, key in _USAGE_PATTERNS:
+        m = re.fullmatch(pattern, text, re.DOTALL)
+        if m:
+            said = t(f"cli.usage.{key}", name=m["name"], hint=m.groupdict().get("hint") or "")
+            if key in ("no_command", "no_option") and m["hint"]:
+                said += t("cli.usage.did_you_mean", hint=m["hint"])
+            return said
+    return text
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     _prescan(args)
@@ -94,7 +120,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             sys.stderr.write(exc.format_message() + "\n")
             return runtime.EXIT_USAGE
         code = getattr(exc, "exit_code", runtime.EXIT_USAGE)
-        reason = exc.format_message().strip().rstrip(".")
+        reason = _usage_reason(exc.format_message())
         runtime.report_error("usage", t("cli.usage_error", reason=reason), t("cli.usage_hint"))
         return int(code) if code else runtime.EXIT_USAGE
     except typer.Abort:

@@ -170,3 +170,20 @@ def test_english_is_complete_for_help(cli) -> None:  # type: ignore[no-untyped-d
     assert res.exit_code == 0
     assert "admin console" in res.stdout
     assert not any("\u4e00" <= ch <= "\u9fff" for ch in res.stdout)
+
+
+def test_usage_errors_speak_the_interface_language(cli) -> None:  # type: ignore[no-untyped-def]
+    said = {
+        ("org", "treee"): "没有 treee 这个命令（是不是 tree？）",
+        ("org", "tree", "--bogus"): "没有 --bogus 这个选项",
+        ("org", "show"): "缺少参数 CODE|NAME",
+        ("org", "tree", "53", "extra"): "多出了参数 extra",
+        ("org", "tree", "--depth"): "选项 --depth 后面要跟一个值",
+        ("audit", "archive", "--to", "x"): "缺少必填选项 --before",
+    }
+    for args, words in said.items():
+        res = cli(*args)
+        assert res.exit_code == 2
+        assert words in res.stderr, res.stderr
+    english = cli("--lang", "en", "org", "treee")
+    assert "there is no command treee (did you mean tree?)" in english.stderr
