@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -150,9 +149,9 @@ def write_outside(pending: dict[str, Any]) -> None:
             chain_id, seq, hash_ = head
             known = read_head_witness(chain_id)
             if known is None or known[0] < seq:
-                fd, tmp = tempfile.mkstemp(dir=folder, prefix=".head-")
-                with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                    json.dump({"chain": chain_id, "seq": seq, "hash": hash_}, fh)
+                # Written whole and renamed into place: a reader never sees half a witness.
+                tmp = folder / f".head-{os.getpid()}.tmp"
+                tmp.write_text(json.dumps({"chain": chain_id, "seq": seq, "hash": hash_}), "utf-8")
                 os.replace(tmp, head_file(chain_id))
     except OSError as exc:
         log.warning("could not write the audit anchor files in %s: %s", anchor_dir(), exc)

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import event, select
+from sqlalchemy import Table, event, insert, select, update
 from sqlalchemy.orm import Session
 
 from audit_log.actor import Actor
@@ -148,10 +149,34 @@ def event_hash(ev: AuditEvent) -> str:
     return hash_fields({f: getattr(ev, f) for f in HASHED_FIELDS})
 
 
-def lock_head(session: Session) -> AuditHead:
-    return session.execute(
-        select(AuditHead).where(AuditHead.id == 1).with_for_update()
-    ).scalar_one()
+@dataclass(frozen=True)
+class Head:
+    chain_id: str
+    seq: int
+    hash: str
+    anchor_every: int
+
+
+@dataclass(frozen=True)
+class Recorded:
+    seq: int
+    hash: str
+    at: datetime
+
+
+_HEAD = cast(Table, AuditHead.__table__)
+_EVENTS = cast(Table, AuditEvent.__table__)
+
+
+def lock_head(session: Session) -> Head:
+    """Read the chain head, holding it until the transaction ends (PostgreSQL row lock;
+    SQLite writers already hold the database's write lock)."""
+    row = session.execute(
+        select(_HEAD.c.chain_id, _HEAD.c.seq, _HEAD.c.hash, _HEAD.c.anchor_every)
+        .where(_HEAD.c.id == 1)
+        .with_for_update()
+    ).one()
+    return Head(row[0], row[1], row[2], row[3])
 
 
 def record(
@@ -169,45 +194,49 @@ def record(
     after: Mapping[str, Any] | None = None,
     details: Mapping[str, Any] | None = None,
     at: datetime | None = None,
-) -> AuditEvent:
-    """Append one event in the caller's transaction and return it (not yet committed)."""
+) -> Recorded:
+    """Append one event in the caller's transaction (committed with it, or not at all).
+
+    Core statements rather than ORM objects: this runs in every state-changing transaction,
+    and the unit-of-work machinery tripled its cost.
+    """
     if outcome not in OUTCOMES:
         raise ValueError(outcome)
     diff: dict[str, Any] = field_diff(before, after)
     if details:
         diff = {**diff, "_": {k: _safe(k, v) for k, v in details.items()}}
     head = lock_head(session)
-    ev = AuditEvent(
-        seq=head.seq + 1,
-        at=at or datetime.now(UTC),
-        actor=actor.login[:64],
-        actor_id=actor.account_id,
-        acting_as=actor.acting_as[:64],
-        host=actor.host[:128],
-        terminal=actor.terminal[:64],
-        action=action[:64],
-        target_kind=target_kind[:32],
-        target_id=str(target_id)[:64],
-        region_code=region,
-        department_code=department,
-        outcome=outcome,
-        reason=reason[:400],
-        diff=json.dumps(diff, ensure_ascii=False, sort_keys=True, separators=(",", ":")),
-        prev_hash=head.hash,
-        hash="",
+    fields: dict[str, Any] = {
+        "seq": head.seq + 1,
+        "at": at or datetime.now(UTC),
+        "actor": actor.login[:64],
+        "actor_id": actor.account_id,
+        "acting_as": actor.acting_as[:64],
+        "host": actor.host[:128],
+        "terminal": actor.terminal[:64],
+        "action": action[:64],
+        "target_kind": target_kind[:32],
+        "target_id": str(target_id)[:64],
+        "region_code": region,
+        "department_code": department,
+        "outcome": outcome,
+        "reason": reason[:400],
+        "diff": json.dumps(diff, ensure_ascii=False, sort_keys=True, separators=(",", ":")),
+        "prev_hash": head.hash,
+    }
+    fields["hash"] = hash_fields(fields)
+    session.execute(insert(_EVENTS), fields)
+    session.execute(
+        update(_HEAD).where(_HEAD.c.id == 1).values(seq=fields["seq"], hash=fields["hash"])
     )
-    ev.hash = event_hash(ev)
-    session.add(ev)
-    head.seq, head.hash = ev.seq, ev.hash
-    pending = _pending(session)
-    pending["head"] = (head.chain_id, ev.seq, ev.hash)
-    if ev.seq % head.anchor_every == 0:
-        anchor_head(session, head)
-    session.flush()
-    return ev
+    new_head = Head(head.chain_id, fields["seq"], fields["hash"], head.anchor_every)
+    _pending(session)["head"] = (head.chain_id, new_head.seq, new_head.hash)
+    if new_head.seq % head.anchor_every == 0:
+        anchor_head(session, new_head)
+    return Recorded(new_head.seq, new_head.hash, fields["at"])
 
 
-def anchor_head(session: Session, head: AuditHead | None = None) -> AuditAnchor | None:
+def anchor_head(session: Session, head: Head | None = None) -> AuditAnchor | None:
     """Sign the current head with the anchor key (None when it is already anchored)."""
     head = head or lock_head(session)
     if head.seq == 0 or session.get(AuditAnchor, head.seq) is not None:
@@ -223,6 +252,7 @@ def anchor_head(session: Session, head: AuditHead | None = None) -> AuditAnchor 
         mac=anchors.mac(key, head.chain_id, head.seq, head.hash),
     )
     session.add(anchor)
+    session.flush()
     _pending(session).setdefault("anchors", []).append(anchors.anchor_line(head.chain_id, anchor))
     return anchor
 

@@ -12,6 +12,7 @@ from audit_log.access import authorize_read
 from audit_log.actor import Actor
 from audit_log.chain import anchor_head, lock_head, record
 from audit_log.export import FORMATS, export
+from audit_log.models import AuditAnchor
 from audit_log.retention import ArchiveResult, archive
 from audit_log.search import AuditQuery, Page, search
 from audit_log.verify import Progress, VerifyResult, verify
@@ -86,7 +87,8 @@ def anchor_now(db: Database, actor: Actor) -> dict[str, Any]:
     with db.uow() as uow:
         ev = record(uow.session, actor, "audit.anchor", target_kind="audit")
         head = lock_head(uow.session)
-        anchor = anchor_head(uow.session, head)
+        # Recording may have anchored already (every N events): then that anchor is the one.
+        anchor = anchor_head(uow.session, head) or uow.session.get(AuditAnchor, ev.seq)
         uow.commit()
     assert anchor is not None and anchor.seq == ev.seq
     return anchors.anchor_line(head.chain_id, anchor)

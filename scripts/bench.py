@@ -394,6 +394,25 @@ def _writer(url: str, n: int, name: str) -> None:
     db.dispose()
 
 
+def bench_rbac(url: str) -> list[Row]:
+    """Authorisation decisions on the demo database (its accounts' posts become grants)."""
+    sys.path.insert(0, str(ROOT))
+    from rbac.bench import bench_rows
+
+    print("bench: authorisation decisions ...", file=sys.stderr)
+    return [
+        Row(
+            r["name"],
+            r["figure"],
+            r["budget"],
+            r["verdict"],
+            r.get("value"),
+            r.get("unit", ""),
+        )
+        for r in bench_rows(url)
+    ]
+
+
 def render(rows: list[Row]) -> str:
     head = ("benchmark", "figure", "budget", "verdict")
     cells = [head] + [(r.name, r.figure, r.budget, r.verdict) for r in rows]
@@ -434,6 +453,7 @@ def main(argv: list[str] | None = None) -> int:
             seed_rows, url = bench_seed(db_dir / f"bench-{size}.db", size, args.reuse)
             rows += seed_rows
             rows += bench_queries(url, max(3, args.runs - 2))
+            rows += bench_rbac(url)
         sys.path.insert(0, str(ROOT))
         _audit_env(tmp)
         rows += bench_audit_append(tmp)

@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 import audit_log.models  # noqa: F401  (registers the audit tables on the metadata)
+import rbac.models  # noqa: F401
 from casedb.engine import Database
 from casedb.errors import Conflict
 from casedb.models import Base
