@@ -17,6 +17,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     SmallInteger,
     String,
@@ -93,11 +94,22 @@ class ServiceItem(Base):
     sort: Mapped[int] = mapped_column(SmallInteger)
 
 
+ACCOUNT_STATUSES = ("pending", "active", "locked", "suspended", "disabled", "archived")
+
+
 class Account(Base):
-    """A real-name account in its simplest form; the security kernel extends it."""
+    """A real-name account. ID number and mobile are kept encrypted (SM4-GCM, ``*_cipher``),
+    found by a keyed blind index (HMAC-SM3, ``*_index``) and shown masked (``*_masked``);
+    see accounts/personal.py. Demo and legacy rows may carry the masked form only."""
 
     __tablename__ = "accounts"
-    __table_args__ = (Index("ix_accounts_unit", "region_code", "department_code"),)
+    __table_args__ = (
+        Index("ix_accounts_unit", "region_code", "department_code"),
+        CheckConstraint(
+            "status IN (" + ", ".join(f"'{s}'" for s in ACCOUNT_STATUSES) + ")",
+            name="status_values",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     login_name: Mapped[str] = mapped_column(String(64), unique=True)
@@ -105,10 +117,23 @@ class Account(Base):
     region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"))
     department_code: Mapped[str] = mapped_column(ForeignKey("departments.code"))
     post: Mapped[str] = mapped_column(String(40), default="")
-    # Display form only (530102********1234); the security kernel adds the encrypted number.
+    # Display form only (530102********1234); the clear number lives in id_cipher.
     id_masked: Mapped[str] = mapped_column(String(18), default="")
     status: Mapped[str] = mapped_column(String(16), default="active")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # Personal data (accounts/personal.py): one person (blind index of the ID number), one account.
+    id_cipher: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
+    id_index: Mapped[str | None] = mapped_column(String(64), unique=True, default=None)
+    mobile_cipher: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
+    mobile_index: Mapped[str | None] = mapped_column(String(64), index=True, default=None)
+    mobile_masked: Mapped[str] = mapped_column(String(11), default="", server_default="")
+    key_version: Mapped[int | None] = mapped_column(SmallInteger, default=None)
+    wechat_id: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    # Validity window (secondments, temporary posts): outside it the account can do nothing.
+    valid_from: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
+    valid_until: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
+    status_changed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
+    status_reason: Mapped[str] = mapped_column(String(200), default="", server_default="")
 
 
 OPEN_CASE = text("closed_at IS NULL")
