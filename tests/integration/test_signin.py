@@ -169,19 +169,9 @@ def test_an_account_that_cannot_act_cannot_sign_in(
 
 
 def test_legacy_bcrypt_hash_verifies_and_is_upgraded(db: Database) -> None:
-    try:
-        import bcrypt
+    import bcrypt
 
-        legacy = bcrypt.hashpw(PASSWORD.encode(), bcrypt.gensalt(4)).decode()
-    except ImportError:  # libpass's only bcrypt backend is missing: use crypt(3)
-        import warnings
-
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", DeprecationWarning)
-            import crypt
-        legacy = crypt.crypt(PASSWORD, "$2b$04$abcdefghijklmnopqrstuu") or ""
-        if not legacy.startswith("$2b$"):
-            pytest.skip("no bcrypt implementation on this machine")
+    legacy = bcrypt.hashpw(PASSWORD.encode(), bcrypt.gensalt(4)).decode()
     aid = make_account(db)
     give_password(db, aid)
     with db.uow() as uow:
