@@ -25,6 +25,7 @@ from casedb.errors import JzError
 from console.i18n import t
 
 if TYPE_CHECKING:
+    from accounts.authz import Operator
     from casedb.engine import Database
 
 EXIT_OK, EXIT_UNEXPECTED, EXIT_USAGE = 0, 1, 2
@@ -83,15 +84,25 @@ def report_error(code: str, message: str, hint: str | None = None, details: Any 
             )
 
 
+def translated_params(params: dict[str, Any]) -> dict[str, Any]:
+    """Parameters named ``*_key`` are catalogue keys themselves: give their text too."""
+    out = dict(params)
+    for name, value in params.items():
+        if name.endswith("_key") and isinstance(value, str):
+            out[name[:-4]] = t(value)
+    return out
+
+
 def render_jz_error(exc: JzError) -> int:
-    hint = t(exc.hint, **exc.params) if exc.hint else None
+    params = translated_params(exc.params)
+    hint = t(exc.hint, **params) if exc.hint else None
     details = [
         {**d, "message": t(d["reason"], **{k: v for k, v in d.items() if k != "reason"})}
         if isinstance(d, dict) and "reason" in d
         else d
         for d in exc.details
     ]
-    report_error(exc.code, t(exc.key, **exc.params), hint, details)
+    report_error(exc.code, t(exc.key, **params), hint, details)
     return exc.exit_code
 
 
@@ -164,6 +175,13 @@ def guarded(fn: Callable[P, R]) -> Callable[P, R]:
             raise typer.Exit(render_unexpected(exc)) from None
 
     return wrapper
+
+
+def operator(db: Database) -> Operator:
+    """The signed-in admin at this console (``jzctl login``); a clear refusal when none."""
+    from accounts.authz import signed_in_operator
+
+    return signed_in_operator(db)
 
 
 def open_database(*, require_schema: bool = True, create: bool = False) -> Database:

@@ -122,3 +122,8 @@ EN: dict[str, str] = {
     "err.status_transition": "Account {account} is {current} and cannot become {target}.",
     "err.status_own_account": "You cannot change the status of your own account: ask another admin.",
 }
+
+ZH["err.not_permitted"] = "无权执行 {action}（区划 {region}，部门 {department}）。{why}"
+EN["err.not_permitted"] = (
+    "Not permitted to {action} (region {region}, department {department}): {why}."
+)
