@@ -13,6 +13,7 @@ from textual.app import App
 from textual.binding import Binding, BindingType
 
 from console.i18n import t
+from console.tui.screens.accounts import AccountsScreen
 from console.tui.screens.audit import AuditScreen
 from console.tui.screens.org import OrgScreen
 from console.tui.widgets import Area, localise_bindings
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
 AREAS: tuple[Area, ...] = (
     Area("org", "1", "tui.area_org", OrgScreen),
     Area("audit", "2", "tui.audit.area", AuditScreen),
+    Area("accounts", "3", "tui.accounts.area", AccountsScreen),
 )
 
 
