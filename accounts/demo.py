@@ -23,10 +23,11 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal, cast
 
-from sqlalchemy import Connection, Table, delete, func, insert, select, text
+from sqlalchemy import Connection, Table, delete, func, insert, select, text, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from accounts import idnumber
+from accounts.models import Credential, SigninSession
 from accounts.setup import initialise
 from audit_log.actor import Actor
 from audit_log.chain import record
@@ -34,6 +35,7 @@ from casedb.engine import Database
 from casedb.errors import Conflict, InvalidInput
 from casedb.models import Account, Case, CaseEvent, Region
 from casedb.reference import COORDINATOR, DEPARTMENTS, ITEMS
+from rbac.models import PolicyRuleRow, PolicyVersion
 
 Size = Literal["small", "province"]
 SIZES: tuple[Size, ...] = ("small", "province")
@@ -393,6 +395,21 @@ def _wipe(conn: Connection) -> dict[str, int]:
             pass
     conn.execute(delete(CaseEvent))
     conn.execute(delete(Case))
+    # Everything that hangs on an account goes with it: sessions, credentials, and the role
+    # grants (g rules name accounts by id, and new accounts reuse the ids: a grant left
+    # behind would hand an old role to a new person).
+    conn.execute(delete(SigninSession))
+    conn.execute(delete(Credential))
+    grants = conn.execute(
+        delete(PolicyRuleRow).where(PolicyRuleRow.ptype == "g", PolicyRuleRow.v0.startswith("a:"))
+    ).rowcount
+    if grants:
+        conn.execute(
+            update(PolicyVersion)
+            .where(PolicyVersion.id == 1)
+            .values(version=PolicyVersion.version + 1)
+        )
+    deleted["grants"] = int(grants or 0)
     conn.execute(delete(Account))
     deleted["villages"] = conn.execute(delete(Region).where(Region.level == 5)).rowcount
     return deleted

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from accounts.bootstrap import BootstrapAdmin, bootstrap_admins
 from accounts.org import load_divisions, shipped_divisions
 from audit_log.actor import Actor
 from audit_log.chain import record
@@ -19,9 +20,11 @@ class InitResult:
     reference_rows: int
     divisions_added: int
     divisions_renamed: int
+    # The bootstrap admins created by this run (``bootstrap=True`` on a database without one).
+    admins: tuple[BootstrapAdmin, ...] = field(default=())
 
 
-def initialise(db: Database, actor: Actor) -> InitResult:
+def initialise(db: Database, actor: Actor, *, bootstrap: bool = False) -> InitResult:
     before, after = upgrade(db.engine)
     with db.uow() as uow:
         s = uow.session
@@ -37,5 +40,6 @@ def initialise(db: Database, actor: Actor) -> InitResult:
         if added or renamed:
             record(s, actor, "org.divisions.load", target_kind="region", target_id="53",
                    details={"added": added, "renamed": renamed, "source": "shipped"})  # fmt: skip
+        admins = tuple(bootstrap_admins(s, actor)) if bootstrap else ()
         uow.commit()
-    return InitResult(before, after, ref, added, renamed)
+    return InitResult(before, after, ref, added, renamed, admins)

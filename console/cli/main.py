@@ -25,7 +25,22 @@ def _version(value: bool) -> None:
 
 
 def build_app() -> typer.Typer:
-    from console.cli import audit, db, demo, init, org, tui
+    from console.cli import (
+        account,
+        activate,
+        audit,
+        db,
+        demo,
+        init,
+        key,
+        login,
+        logout,
+        org,
+        policy,
+        role,
+        tui,
+        whoami,
+    )
 
     app = typer.Typer(
         name="jzctl",
@@ -60,9 +75,17 @@ def build_app() -> typer.Typer:
     init.register(app)
     demo.register(app)
     tui.register(app)
+    login.register(app)
+    activate.register(app)
+    logout.register(app)
+    whoami.register(app)
     app.add_typer(db.app, name="db", help=t("cli.db_help"))
     app.add_typer(org.app, name="org", help=t("cli.org_help"))
     app.add_typer(audit.app, name="audit", help=t("cli.audit_help"))
+    app.add_typer(role.app, name="role", help=t("cli.role_help"))
+    app.add_typer(policy.app, name="policy", help=t("cli.policy_help"))
+    app.add_typer(account.app, name="account", help=t("cli.account_help"))
+    app.add_typer(key.app, name="key", help=t("cli.key_help"))
     return app
 
 

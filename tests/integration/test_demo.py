@@ -229,3 +229,18 @@ def test_an_account_alone_makes_the_database_non_empty(db: Database) -> None:
     with pytest.raises(Conflict):
         seed_demo(db, "small", reset=False, progress=None, now=NOW)
     assert _counts(db)["villages"] == 0
+
+
+def test_a_reset_takes_every_grant_and_credential_with_the_accounts(db: Database) -> None:
+    """Demo accounts reuse ids after a reset: no old role may pass to a new person."""
+    from rbac.store import load_grants
+    from tests.support.people import cheap_hashing, make_person
+
+    with cheap_hashing():
+        make_person(db, "old.admin", role="dept_admin", region="530102000000", department="civil")
+    seed_demo(db, "small", reset=True, now=NOW)
+    with db.read() as s:
+        grants = load_grants(s)
+        admin = s.scalars(select(Account).where(Account.login_name == DEMO_ADMIN_LOGIN)).one()
+    assert all(g.subject != f"a:{admin.id}" or g.role != "dept_admin" for g in grants)
+    assert not any(g.role == "dept_admin" and g.region == "530102000000" for g in grants)
