@@ -426,3 +426,67 @@ def totp_secret_of(session: Session, cred: Credential) -> str | None:
     if cred.totp_secret is None or cred.totp_enrolled_at is None:
         return None
     return personal.unseal(session, cred.totp_secret, aad=totp_aad(cred.account_id))
+
+
+def new_totp(account_login: str) -> tuple[str, str]:
+    """A fresh TOTP secret held in memory only: (otpauth:// URI, base32 secret). Nothing is
+    stored until ``replace_totp`` has seen a code from it."""
+    secret = pyotp.random_base32()
+    totp = pyotp.TOTP(secret, digits=TOTP_DIGITS, interval=TOTP_STEP_S)
+    uri: str = totp.provisioning_uri(name=account_login, issuer_name=TOTP_ISSUER)
+    return uri, secret
+
+
+def replace_totp(
+    session: Session,
+    account_id: int,
+    secret: str,
+    code: str,
+    *,
+    actor: Actor | None = None,
+    now: datetime | None = None,
+) -> None:
+    """(Re-)enrol in one step: a secret proved by a code from the authenticator replaces any
+    earlier enrolment, pending or confirmed; a wrong code changes nothing (InvalidInput).
+    Audited without the secret. The caller commits."""
+    now = now or datetime.now(UTC)
+    account = session.get(Account, account_id)
+    if account is None:
+        raise NotFound("err.account_not_found", account=str(account_id))
+    step = match_totp(secret, code, now)
+    if step is None:
+        raise InvalidInput("err.totp_invalid")
+    cred = credential_for_update(session, account_id)
+    replaced = cred.totp_enrolled_at is not None
+    cred.totp_secret = personal.seal(session, secret, aad=totp_aad(account_id))
+    cred.totp_enrolled_at = now
+    cred.totp_last_step = step
+    session.flush()
+    who = actor or Actor(login=account.login_name, account_id=account_id)
+    record(session, who, "account.totp_confirm", target_kind="account",
+           target_id=str(account_id), region=account.region_code,
+           department=account.department_code, at=now,
+           details={"confirmed": True, "replaced": replaced})  # fmt: skip
+
+
+def reset_totp(
+    session: Session, account_id: int, actor: Actor, *, now: datetime | None = None
+) -> bool:
+    """Clear an account's TOTP enrolment (confirmed or pending), so that it enrols again at
+    its next sign-in; returns whether there was one. The caller authorises (in scope, not
+    one's own account) and commits; audited as ``account.totp_reset``."""
+    now = now or datetime.now(UTC)
+    account = session.get(Account, account_id)
+    if account is None:
+        raise NotFound("err.account_not_found", account=str(account_id))
+    cred = credential_for_update(session, account_id)
+    had = cred.totp_secret is not None or cred.totp_enrolled_at is not None
+    cred.totp_secret = None
+    cred.totp_enrolled_at = None
+    cred.totp_last_step = None
+    session.flush()
+    record(session, actor, "account.totp_reset", target_kind="account",
+           target_id=str(account_id), region=account.region_code,
+           department=account.department_code, at=now,
+           details={"was_enrolled": had})  # fmt: skip
+    return had

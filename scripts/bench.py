@@ -524,10 +524,14 @@ def bench_import(tmp: Path, n: int = 10_000) -> Row:
     wb = Workbook(write_only=True)
     ws = wb.create_sheet()
     ws.append(["login_name", "full_name", "id_number", "region_code", "department_code", "post"])
+    seen: set[str] = set()
     for i in range(n):
-        born = date(1970 + rng.randrange(30), 1 + rng.randrange(12), 1 + rng.randrange(28))
+        ident = ""
+        while not ident or ident[:17] in seen:  # one person, one account: no repeats
+            born = date(1970 + rng.randrange(30), 1 + rng.randrange(12), 1 + rng.randrange(28))
+            ident = generate(rng, "530102", born)
+        seen.add(ident[:17])
         name = "王" + "明华丽芳强军"[i % 6] + "伟"
-        ident = generate(rng, "530102", born)
         ws.append([f"imp{i:05d}", name, ident, "530102000000", "civil", "经办人员"])
     path = tmp / "accounts.xlsx"
     wb.save(path)

@@ -13,6 +13,7 @@ from console.cli.account import (
     import_,
     list_,
     lock,
+    mfa,
     reset,
     restore,
     show,
@@ -39,4 +40,5 @@ app.command("disable", help=t("cli.account_disable_help"))(runtime.guarded(disab
 app.command("archive", help=t("cli.account_archive_help"))(runtime.guarded(archive.run))
 app.command("restore", help=t("cli.account_restore_help"))(runtime.guarded(restore.run))
 app.command("reset", help=t("cli.account_reset_help"))(runtime.guarded(reset.run))
+app.command("mfa", help=t("cli.account_mfa_help"))(runtime.guarded(mfa.run))
 app.command("sweep", help=t("cli.account_sweep_help"))(runtime.guarded(sweep.run))
