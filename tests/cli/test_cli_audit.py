@@ -1,30 +1,71 @@
-"""``jzctl audit``: verify's exit code, search paging, exports for auditors, archive."""
+"""``jzctl audit``: verify's exit code, search paging, exports for auditors, archive; and
+invariant 5: only a signed-in audit admin reads the trail, every refusal is itself recorded."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
 from casedb.engine import Database
 from tests.support.audit import append, drop_guards, raw
+from tests.support.people import cheap_hashing, make_person, sign_in_as
+
+PROVINCE = "530000000000"
+AUDITOR = "audit.reader"
 
 
-def init(cli, url: str) -> Database:  # type: ignore[no-untyped-def]
+@pytest.fixture(autouse=True)
+def _cheap() -> Iterator[None]:
+    with cheap_hashing():
+        yield
+
+
+def sign_in_auditor(db: Database, login: str = AUDITOR) -> None:
+    """An audit admin (the role's grant: the province, the whole office), signed in here."""
+    make_person(db, login, region=PROVINCE, department="coord", role="audit_admin",
+                role_department="*")  # fmt: skip
+    sign_in_as(db, login)
+
+
+def init(cli, url: str, *, auditor: bool = True) -> Database:  # type: ignore[no-untyped-def]
     assert cli("--db", url, "init").exit_code == 0
-    return Database(url)
+    db = Database(url)
+    if auditor:
+        sign_in_auditor(db)
+    return db
+
+
+def count_events(db: Database) -> int:
+    with db.engine.connect() as conn:
+        return int(conn.execute(sa.text("SELECT count(*) FROM audit_events")).scalar_one())
+
+
+def outcomes(db: Database, action: str, actor: str) -> list[tuple[str, str]]:
+    with db.engine.connect() as conn:
+        rows = conn.execute(
+            sa.text(
+                "SELECT outcome, reason FROM audit_events"
+                " WHERE action = :a AND actor = :who ORDER BY seq"
+            ),
+            {"a": action, "who": actor},
+        )
+        return [(r[0], r[1]) for r in rows]
 
 
 def test_verify_is_clean_then_names_the_damage(cli, db_url: str) -> None:  # type: ignore[no-untyped-def]
     db = init(cli, db_url)
+    before = count_events(db)  # init's events and the auditor's set-up and sign-in
     append(db, 12, per_transaction=5)
     ok = cli("--db", db_url, "--json", "audit", "verify")
     assert ok.exit_code == 0
     doc = json.loads(ok.stdout)["data"]
-    assert doc["clean"] and doc["events"] == 15  # init's three events and twelve more
+    assert doc["clean"] and doc["events"] == before + 12
     drop_guards(db)
     raw(db, "UPDATE audit_events SET actor = 'someone else' WHERE seq = 9")
     bad = cli("--db", db_url, "audit", "verify")
@@ -67,7 +108,15 @@ def test_search_filters_and_pages_by_keyset(cli, db_url: str) -> None:  # type: 
     append(db, 30, per_transaction=30, action="account.update")
     first = json.loads(
         cli(
-            "--db", db_url, "--json", "audit", "search", "--action", "account.", "--limit", "20"
+            "--db",
+            db_url,
+            "--json",
+            "audit",
+            "search",
+            "--action",
+            "account.update",
+            "--limit",
+            "20",
         ).stdout
     )["data"]
     assert len(first["events"]) == 20
@@ -80,7 +129,7 @@ def test_search_filters_and_pages_by_keyset(cli, db_url: str) -> None:  # type: 
             "audit",
             "search",
             "--action",
-            "account.",
+            "account.update",
             "--before",
             str(first["next_before"]),
         ).stdout
@@ -152,7 +201,9 @@ def test_exports_carry_the_verification_and_defuse_formulas(
     assert bad["target_id"] == "'+1"
     assert not any(cell.startswith(("=", "+", "-", "@")) for r in rows[1:] for cell in r)
 
-    jsonl = cli("--db", db_url, "audit", "export", "--format", "jsonl", "--action", "account.")
+    jsonl = cli(
+        "--db", db_url, "audit", "export", "--format", "jsonl", "--action", "account.update"
+    )
     lines = jsonl.stdout.splitlines()
     assert json.loads(lines[0])["verification"]["clean"] is True
     assert [json.loads(x)["action"] for x in lines[1:]] == ["account.update"]
@@ -181,6 +232,14 @@ def test_archive_keeps_young_events_and_the_chain_verifiable(
     old = datetime.now(UTC) - timedelta(days=400)
     bulk_chain(db, 50, start_at=old)
     append(db, 5)  # today's events
+    from accounts.org import load_divisions, shipped_divisions
+    from casedb.reference import sync_reference
+
+    with db.uow() as uow:
+        sync_reference(uow.session.connection())
+        load_divisions(uow.session.connection(), shipped_divisions())
+        uow.commit()
+    sign_in_auditor(db)  # today's events too
     # too young: nothing may go
     young = cli(
         "--db",
@@ -233,4 +292,92 @@ def test_archive_keeps_young_events_and_the_chain_verifiable(
         str(tmp_path / "a1.jsonl"),
     )
     assert again.exit_code == 6
+    db.dispose()
+
+
+# --- invariant 5: only audit admins read the trail ---------------------------------------
+
+REFUSED_PEOPLE = [
+    # (login, role, region, department, role department)
+    ("cw.civil", "caseworker", "530102000000", "civil", "civil"),
+    ("admin.civil", "dept_admin", "530102000000", "civil", "civil"),
+    ("sys.admin", "system_admin", PROVINCE, "coord", "*"),
+    ("sec.admin", "security_admin", PROVINCE, "coord", "*"),
+]
+
+
+@pytest.mark.parametrize(
+    ("login", "role", "region", "department", "role_department"),
+    REFUSED_PEOPLE,
+    ids=[p[1] for p in REFUSED_PEOPLE],
+)
+def test_only_the_audit_admin_reads_the_trail(  # type: ignore[no-untyped-def]
+    cli, db_url: str, tmp_path: Path, login: str, role: str, region: str, department: str,
+    role_department: str,
+) -> None:  # fmt: skip
+    db = init(cli, db_url, auditor=False)
+    make_person(db, login, region=region, department=department, role=role,
+                role_department=role_department)  # fmt: skip
+    sign_in_as(db, login)
+    out = tmp_path / "export.jsonl"
+    for action, args in [
+        ("audit.search", ["audit", "search"]),
+        ("audit.verify", ["audit", "verify"]),
+        ("audit.export", ["audit", "export", "--format", "jsonl"]),
+        ("audit.export", ["audit", "export", "--format", "csv", "--to", str(out)]),
+        ("audit.anchor", ["audit", "anchor", "--print"]),
+    ]:
+        res = cli("--db", db_url, *args)
+        assert res.exit_code == 3, (args, res.stdout, res.stderr)
+        assert "只有审计管理员可以" in res.stderr and login in res.stderr
+        assert res.stdout == ""  # not one event leaked
+        as_json = cli("--db", db_url, "--json", *args)
+        assert as_json.exit_code == 3
+        assert json.loads(as_json.stdout)["error"]["code"] == "permission_denied"
+        # Each refusal is itself an event of the trail, naming who was refused.
+        refusals = outcomes(db, action, login)
+        assert refusals and all(o == "denied" for o, _ in refusals), refusals
+    assert not out.exists() and not out.with_name(out.name + ".part").exists()
+    assert len(outcomes(db, "audit.search", login)) == 2
+    assert len(outcomes(db, "audit.export", login)) == 4
+    # The audit admin then reads them all.
+    sign_in_auditor(db)
+    found = json.loads(
+        cli("--db", db_url, "--json", "audit", "search", "--actor", login, "--outcome",
+            "denied").stdout
+    )["data"]["events"]  # fmt: skip
+    assert {e["action"] for e in found} == {
+        "audit.search",
+        "audit.verify",
+        "audit.export",
+        "audit.anchor",
+    }
+    db.dispose()
+
+
+def test_not_signed_in_is_refused_with_a_pointer_to_login(cli, db_url: str) -> None:  # type: ignore[no-untyped-def]
+    db = init(cli, db_url, auditor=False)
+    for args in (
+        ["audit", "search"],
+        ["audit", "verify"],
+        ["audit", "export", "--format", "jsonl"],
+        ["audit", "anchor"],
+        ["audit", "archive", "--before", "2020-01-01", "--to", "x.jsonl"],
+    ):
+        res = cli("--db", db_url, *args)
+        assert res.exit_code == 3, (args, res.stderr)
+        assert "jzctl login" in res.stderr and res.stdout == ""
+    with db.engine.connect() as conn:
+        reads = conn.execute(
+            sa.text("SELECT count(*) FROM audit_events WHERE action LIKE 'audit.%'")
+        ).scalar_one()
+    assert reads == 0  # nothing was read, so nothing to record as read
+    db.dispose()
+
+
+def test_a_signed_out_auditor_reads_no_more(cli, db_url: str) -> None:  # type: ignore[no-untyped-def]
+    db = init(cli, db_url)
+    assert cli("--db", db_url, "audit", "search").exit_code == 0
+    assert cli("--db", db_url, "logout").exit_code == 0
+    assert cli("--db", db_url, "audit", "search").exit_code == 3
     db.dispose()

@@ -21,6 +21,22 @@ def run(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     )
 
 
+def sign_in_auditor(url: str) -> None:
+    """An audit admin signed in at this console (the token lands in the keyring file the
+    subprocess reads too)."""
+    from casedb.engine import Database
+    from tests.support.people import cheap_hashing, make_person, sign_in_as
+
+    db = Database(url)
+    try:
+        with cheap_hashing():
+            make_person(db, "auditor", region="530000000000", department="coord",
+                        role="audit_admin", role_department="*")  # fmt: skip
+            sign_in_as(db, "auditor")
+    finally:
+        db.dispose()
+
+
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
@@ -40,6 +56,10 @@ def test_an_operator_session(env: dict[str, str], tmp_path: Path) -> None:
     assert good.returncode == 0, good.stderr
     show = run("--db", url, "--json", "org", "show", "530102001001", env=env)
     assert [p["name"] for p in json.loads(show.stdout)["data"]["path"]][-1] == "翠湖社区"
+    # Only a signed-in audit admin reads the trail (invariant 5).
+    refused = run("--db", url, "audit", "verify", env=env)
+    assert refused.returncode == 3 and "jzctl login" in refused.stderr
+    sign_in_auditor(url)
     verify = run("--db", url, "--json", "--lang", "en", "audit", "verify", env=env)
     assert verify.returncode == 0, verify.stdout + verify.stderr
     doc = json.loads(verify.stdout)["data"]

@@ -1,4 +1,5 @@
-"""Pilot tests of the Audit screen (审计), on SQLite and PostgreSQL."""
+"""Pilot tests of the Audit screen (审计), on SQLite and PostgreSQL: an audit admin reads the
+trail; anyone else (or nobody signed in) sees one sentence, no rows and no verify key."""
 
 from __future__ import annotations
 
@@ -10,16 +11,42 @@ from rich.text import Text
 from textual.pilot import Pilot
 from textual.widgets import Input, ProgressBar, Static
 
+from accounts.session import AccountInfo
+from audit_log.access import ReadPolicy
 from audit_log.actor import Actor
 from audit_log.chain import record
 from audit_log.verify import Progress, VerifyResult
 from casedb.engine import Database
 from console.tui.app import JzApp
 from console.tui.screens.audit import PAGE_SIZE, AuditScreen, EventTable
+from rbac.store import Grant, add_grant, bump_version, seed_default_policy, subject_of
 from tests.support.audit import append, drop_guards, raw
 from tests.tui.conftest import add_account, screen_text, wait_until
 
 SIZE = (120, 40)
+PROVINCE = "530000000000"
+NOT_AUDIT_ADMIN = "只有审计管理员可以查看审计日志。"
+
+
+def person(
+    db: Database,
+    login: str = "auditor",
+    full_name: str = "审计员",
+    *,
+    role: str = "audit_admin",
+    region: str = PROVINCE,
+    dept: str = "coord",
+    role_dept: str = "*",
+) -> AccountInfo:
+    """An account holding ``role`` (the audit admin's grant by default: province, ``*``).
+    Writes no audit event, so the tests' sequence numbers stay as they were."""
+    user = add_account(db, login, full_name, region, dept)
+    with db.uow() as uow:
+        seed_default_policy(uow.session)
+        add_grant(uow.session, Grant(subject_of(user.id), role, region, role_dept))
+        bump_version(uow.session)
+        uow.commit()
+    return user
 
 
 def audit(app: JzApp) -> AuditScreen:
@@ -94,7 +121,7 @@ def add_events(db: Database) -> None:
 
 async def test_events_newest_first_with_outcomes_marked(db: Database) -> None:
     add_events(db)
-    app = JzApp(db)
+    app = JzApp(db, user=person(db))
     async with app.run_test(size=SIZE) as pilot:
         await open_audit(app, pilot)
         assert seqs(app) == [5, 4, 3, 2, 1]
@@ -112,7 +139,7 @@ async def test_events_newest_first_with_outcomes_marked(db: Database) -> None:
 
 async def test_filters_narrow_the_list_and_bad_filters_say_why(db: Database) -> None:
     add_events(db)
-    app = JzApp(db)
+    app = JzApp(db, user=person(db))
     async with app.run_test(size=SIZE) as pilot:
         await open_audit(app, pilot)
         await apply_filter(app, pilot, "actor:bob", by_key=True)
@@ -141,7 +168,7 @@ async def test_filters_narrow_the_list_and_bad_filters_say_why(db: Database) -> 
 
 async def test_pages_of_100_load_as_the_cursor_reaches_the_end(db: Database) -> None:
     append(db, 250, per_transaction=125)
-    app = JzApp(db)
+    app = JzApp(db, user=person(db))
     async with app.run_test(size=SIZE) as pilot:
         await open_audit(app, pilot)
         screen = audit(app)
@@ -162,7 +189,7 @@ async def test_pages_of_100_load_as_the_cursor_reaches_the_end(db: Database) -> 
 
 async def test_details_show_the_diff_masked(db: Database) -> None:
     add_events(db)
-    app = JzApp(db)
+    app = JzApp(db, user=person(db))
     async with app.run_test(size=SIZE) as pilot:
         await open_audit(app, pilot)
         facts = plain(app, "#audit-detail-facts")
@@ -182,7 +209,7 @@ async def test_details_show_the_diff_masked(db: Database) -> None:
 
 async def test_markup_in_user_data_shows_literally(db: Database) -> None:
     add_events(db)
-    user = add_account(db, "[i]auditor[/i]", "[red]审计员[/]", "530000000000")
+    user = person(db, "[i]auditor[/i]", "[red]审计员[/]")
     app = JzApp(db, user=user)
     async with app.run_test(size=SIZE) as pilot:
         await open_audit(app, pilot)
@@ -198,7 +225,7 @@ async def test_markup_in_user_data_shows_literally(db: Database) -> None:
 
 
 async def test_the_searches_are_in_the_trail(db: Database) -> None:
-    user = add_account(db, "auditor", "审计员", "530000000000")
+    user = person(db)
     append(db, 3)
     app = JzApp(db, user=user)
     async with app.run_test(size=SIZE) as pilot:
@@ -218,7 +245,7 @@ async def test_the_searches_are_in_the_trail(db: Database) -> None:
 
 async def test_verify_says_clean_then_names_the_tampered_event(db: Database) -> None:
     append(db, 12, per_transaction=4)
-    app = JzApp(db)
+    app = JzApp(db, user=person(db))
     async with app.run_test(size=SIZE) as pilot:
         await open_audit(app, pilot)
         screen = audit(app)
@@ -248,7 +275,7 @@ async def test_english_labels(db: Database) -> None:
 
     set_language("en")
     add_events(db)
-    app = JzApp(db)
+    app = JzApp(db, user=person(db, "auditor", "Ann Auditor"))
     async with app.run_test(size=SIZE) as pilot:
         await open_audit(app, pilot)
         await pilot.press("v")
@@ -275,15 +302,17 @@ async def test_verify_progress_is_shown_while_it_runs(
 
     halfway, release = threading.Event(), threading.Event()
 
-    def slow_verify(db: Database, actor: Actor, *, progress: Progress) -> VerifyResult:
+    def slow_verify(
+        db: Database, actor: Actor, *, may_read: ReadPolicy, progress: Progress
+    ) -> VerifyResult:
         progress(40, 80)
         halfway.set()
         release.wait(10)
-        return real(db, actor, progress=progress)
+        return real(db, actor, may_read=may_read, progress=progress)
 
     monkeypatch.setattr("console.tui.screens.audit.verify_chain", slow_verify)
     append(db, 3)
-    app = JzApp(db)
+    app = JzApp(db, user=person(db))
     async with app.run_test(size=SIZE) as pilot:
         await open_audit(app, pilot)
         screen = audit(app)
@@ -299,3 +328,84 @@ async def test_verify_progress_is_shown_while_it_runs(
         assert "审计链完好" in plain(app, "#audit-verify-result")
         await pilot.press("escape")  # on the list, Escape closes the result
         assert not screen.query_one("#audit-verify").display
+
+
+async def refused(app: JzApp, pilot: Pilot[int]) -> AuditScreen:
+    await pilot.press("2")
+    await wait_until(pilot, lambda: isinstance(app.screen, AuditScreen))
+    screen = audit(app)
+    await wait_until(pilot, lambda: screen.may_read is False and not screen.loading)
+    return screen
+
+
+async def assert_shows_only_the_sentence(app: JzApp, pilot: Pilot[int]) -> None:
+    screen = audit(app)
+    assert rows(app) == [] and screen.events == {}
+    assert plain(app, "#audit-status") == NOT_AUDIT_ADMIN
+    assert not screen.query_one("#audit-main").display
+    assert not screen.query_one("#audit-filter-row").display
+    assert screen.check_action("verify", ()) is False
+    text = screen_text(app)
+    assert NOT_AUDIT_ADMIN in text
+    assert "校验审计链" not in text and "审计事件（新的在前）" not in text
+    assert "account.update" not in text and "alice" not in text
+    await pilot.press("v")  # the hidden key does nothing
+    await pilot.pause()
+    assert not screen.verifying and not screen.query_one("#audit-verify").display
+    await pilot.press("r")  # nor does trying again
+    await wait_until(pilot, lambda: not screen.loading)
+    assert rows(app) == [] and plain(app, "#audit-status") == NOT_AUDIT_ADMIN
+
+
+def denied_reads(db: Database) -> list[tuple[str, str]]:
+    with db.engine.connect() as conn:
+        found = conn.execute(
+            sa.text(
+                "SELECT actor, outcome FROM audit_events WHERE action LIKE 'audit.%' ORDER BY seq"
+            )
+        ).all()
+    return [(r[0], r[1]) for r in found]
+
+
+@pytest.mark.parametrize(
+    ("role", "region", "dept", "role_dept"),
+    [
+        ("caseworker", "530102000000", "civil", "civil"),
+        ("dept_admin", "530102000000", "civil", "civil"),
+        ("system_admin", PROVINCE, "coord", "*"),
+        ("security_admin", PROVINCE, "coord", "*"),
+    ],
+)
+async def test_without_the_audit_admin_role_one_sentence_and_no_rows(
+    db: Database, role: str, region: str, dept: str, role_dept: str
+) -> None:
+    add_events(db)
+    user = person(db, "someone", "某人", role=role, region=region, dept=dept, role_dept=role_dept)
+    app = JzApp(db, user=user)
+    async with app.run_test(size=SIZE) as pilot:
+        await refused(app, pilot)
+        await assert_shows_only_the_sentence(app, pilot)
+    reads = denied_reads(db)
+    assert reads and all(r == ("someone", "denied") for r in reads)  # each refusal recorded
+
+
+async def test_nobody_signed_in_sees_the_sentence_and_no_rows(db: Database) -> None:
+    add_events(db)
+    app = JzApp(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await refused(app, pilot)
+        await assert_shows_only_the_sentence(app, pilot)
+    reads = denied_reads(db)
+    assert reads and all(outcome == "denied" for _, outcome in reads)
+
+
+async def test_the_sentence_in_english(db: Database) -> None:
+    from console.i18n import set_language
+
+    set_language("en")
+    app = JzApp(db, user=person(db, role="caseworker", region="530102000000",
+                                dept="civil", role_dept="civil"))  # fmt: skip
+    async with app.run_test(size=SIZE) as pilot:
+        await refused(app, pilot)
+        assert plain(app, "#audit-status") == "Only audit admins may read the audit trail."
+        assert rows(app) == []

@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from console.cli import runtime
+from console.cli.audit._reader import audit_reader
 from console.i18n import t
 
 
@@ -17,13 +18,13 @@ def run(
         None, "--keep-days", metavar="DAYS", help=t("cli.opt_keep_days")
     ),
 ) -> None:
-    from audit_log.actor import local_actor
     from audit_log.service import archive_events
     from casedb.clock import parse_local
 
     cutoff = parse_local(before)
     db = runtime.open_database()
-    res = archive_events(db, local_actor(), cutoff, to, keep_days=keep_days)
+    actor, may_read = audit_reader(db)
+    res = archive_events(db, actor, cutoff, to, may_read=may_read, keep_days=keep_days)
     runtime.emit(
         res.__dict__,
         lambda: runtime.echo(

@@ -9,6 +9,7 @@ import typer
 
 from console.cli import runtime
 from console.cli.audit import _filters as f
+from console.cli.audit._reader import audit_reader
 from console.i18n import t
 
 
@@ -25,18 +26,18 @@ def run(
     outcome: str | None = f.OUTCOME,
     target: str | None = f.TARGET,
 ) -> None:
-    from audit_log.actor import local_actor
     from audit_log.service import export_events
 
     q = f.build_query(since, until, actor, action, region, outcome, target)
     db = runtime.open_database()
+    reader, may_read = audit_reader(db)
     if to is None:
-        count, result = export_events(db, local_actor(), q, fmt, sys.stdout)
+        count, result = export_events(db, reader, q, fmt, sys.stdout, may_read=may_read)
     else:
         tmp = to.with_name(to.name + ".part")
         try:
             with tmp.open("w", encoding="utf-8", newline="") as out:
-                count, result = export_events(db, local_actor(), q, fmt, out)
+                count, result = export_events(db, reader, q, fmt, out, may_read=may_read)
             tmp.replace(to)
         finally:
             tmp.unlink(missing_ok=True)

@@ -6,6 +6,7 @@ import typer
 
 from console.cli import runtime
 from console.cli.audit import _filters as f
+from console.cli.audit._reader import audit_reader
 from console.i18n import t
 
 
@@ -22,13 +23,13 @@ def run(
     ),
     limit: int = typer.Option(50, "--limit", min=1, max=1000, help=t("cli.opt_limit")),
 ) -> None:
-    from audit_log.actor import local_actor
     from audit_log.service import search_events
     from casedb.clock import show_local
 
     q = f.build_query(since, until, actor, action, region, outcome, target, before, limit)
     db = runtime.open_database()
-    page = search_events(db, local_actor(), q)
+    reader, may_read = audit_reader(db)
+    page = search_events(db, reader, q, may_read=may_read)
     data = {"events": [e.as_dict() for e in page.events], "next_before": page.next_before}
 
     def human() -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from console.cli import runtime
+from console.cli.audit._reader import audit_reader
 from console.i18n import t
 
 
@@ -18,13 +19,18 @@ def run(
         None, "--anchors", metavar="FILE", help=t("cli.opt_anchor_file")
     ),
 ) -> None:
-    from audit_log.actor import local_actor
     from audit_log.service import verify_chain
 
     db = runtime.open_database()
+    actor, may_read = audit_reader(db)
     with runtime.progress(t("audit.progress_verify")) as advance:
         result = verify_chain(
-            db, local_actor(), from_seq=from_seq, anchor_file=anchor_file, progress=advance
+            db,
+            actor,
+            may_read=may_read,
+            from_seq=from_seq,
+            anchor_file=anchor_file,
+            progress=advance,
         )
     data = result.as_dict()
 

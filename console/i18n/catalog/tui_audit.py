@@ -4,6 +4,7 @@ shared with the CLI and live in ``audit.py`` (``audit.col_*``, ``audit.outcome.*
 
 ZH: dict[str, str] = {
     "tui.audit.area": "审计",
+    "tui.audit.not_audit_admin": "只有审计管理员可以查看审计日志。",
     "tui.audit.bind_verify": "校验审计链",
     "tui.audit.bind_filter": "筛选",
     "tui.audit.bind_refresh": "刷新",
@@ -53,6 +54,7 @@ ZH: dict[str, str] = {
 
 EN: dict[str, str] = {
     "tui.audit.area": "Audit",
+    "tui.audit.not_audit_admin": "Only audit admins may read the audit trail.",
     "tui.audit.bind_verify": "Verify chain",
     "tui.audit.bind_filter": "Filter",
     "tui.audit.bind_refresh": "Refresh",

@@ -7,6 +7,11 @@ worker that posts plain ``EventView`` rows back. Each search is itself recorded 
 by the service. ``v`` runs ``verify_chain`` in a thread worker; its progress callback posts
 to the progress bar through ``App.call_from_thread``. Actors, reasons and diff values are
 user-supplied, so everything is rendered as ``Text``/``Content`` and never parsed as markup.
+
+Invariant 5: only audit admins read the trail. Each worker asks rbac whether the app's
+signed-in user holds ``audit.read`` (the audit admin's, at ``530000000000|*``) and passes
+that answer to the service as ``may_read``; the service records a refusal. Without a user or
+without the right the screen shows one sentence instead of the list, and no verify key.
 """
 
 from __future__ import annotations
@@ -25,14 +30,19 @@ from textual.content import Content
 from textual.message import Message
 from textual.widgets import DataTable, Input, ProgressBar, Static
 
+from accounts.bootstrap import PROVINCE
+from audit_log.access import ReadPolicy
 from audit_log.actor import Actor, local_actor
 from audit_log.search import AuditQuery, EventView, parse_filters
 from audit_log.service import search_events, verify_chain
 from audit_log.verify import VerifyResult
 from casedb.clock import show_local
-from casedb.errors import InvalidInput, JzError
+from casedb.engine import Database
+from casedb.errors import InvalidInput, JzError, PermissionDenied
 from console.i18n import has, language, t
 from console.tui.screens import AreaScreen
+from rbac.enforcer import Enforcer
+from rbac.templates import ALL_DEPARTMENTS, AUDIT_READ
 
 PAGE_SIZE = 100
 FILTER_KEYS = ("actor", "action", "outcome", "region", "target", "since", "until")
@@ -58,6 +68,11 @@ class PageLoaded(Message):
 class PageFailed(Message):
     generation: int
     reason: str
+
+
+@dataclass
+class ReadRefused(Message):
+    """The signed-in user may not read the trail (the service recorded the refusal)."""
 
 
 @dataclass
@@ -143,6 +158,16 @@ def diff_renderable(diff_rows: list[tuple[str, Text, Text]]) -> Table:
     return table
 
 
+def read_policy(db: Database, account_id: int | None) -> ReadPolicy:
+    """``may_read`` for the account at the screen: its grants decide ``audit.read``; with no
+    account, nobody may read. Runs in a worker (it reads the grants)."""
+    if account_id is None:
+        return lambda actor: False
+    with db.read() as session:
+        enforcer = Enforcer.for_account(session, account_id)
+    return lambda actor: enforcer.decide(account_id, AUDIT_READ, PROVINCE, ALL_DEPARTMENTS).allowed
+
+
 def _label(key: str) -> str:
     return f"{t(key)}：" if language() == "zh" else f"{t(key)}: "
 
@@ -194,6 +219,7 @@ class AuditScreen(AreaScreen):
         self._detail_seq: int | None = None
         self._bad_seqs: set[int] = set()
         self._actor: Actor | None = None
+        self.may_read: bool | None = None  # unknown until the first search answers
         self.diff_rows: list[tuple[str, Text, Text]] = []
 
     # --- layout ----------------------------------------------------------------------
@@ -236,6 +262,7 @@ class AuditScreen(AreaScreen):
             local_actor(login=user.login_name, account_id=user.id) if user else local_actor()
         )
         table.focus()
+        self.refresh_bindings()
         self.reload()
 
     @property
@@ -268,10 +295,23 @@ class AuditScreen(AreaScreen):
         self.loading = True
         self.fetch_page(self._generation, replace(self.query_filter, before=self.next_before))
 
+    @property
+    def _account_id(self) -> int | None:
+        user = self.jz.user
+        return user.id if user else None
+
     @work(thread=True, group="audit-page")
     def fetch_page(self, generation: int, query: AuditQuery) -> None:
+        db = self.jz.database
         try:
-            page = search_events(self.jz.database, self.actor, query)
+            may_read = read_policy(db, self._account_id)
+            page = search_events(db, self.actor, query, may_read=may_read)
+        except PermissionDenied as exc:
+            if exc.key == "err.audit_read_denied":
+                self.post_message(ReadRefused())
+            else:
+                self.post_message(PageFailed(generation, _first_line(exc)))
+            return
         except Exception as exc:  # the screen says what went wrong and stays usable
             self.post_message(PageFailed(generation, _first_line(exc)))
             return
@@ -282,6 +322,9 @@ class AuditScreen(AreaScreen):
         if message.generation != self._generation:
             return  # the filter changed since
         self.loading = False
+        if self.may_read is not True:
+            self.may_read = True
+            self._show_allowed(True)
         self.next_before = message.next_before
         table = self.event_table
         first_page = table.row_count == 0
@@ -303,6 +346,24 @@ class AuditScreen(AreaScreen):
         text = t("tui.load_failed", reason=message.reason)
         self._set_status(Content.styled(text, "bold $text-error"))
         self.notify(text, severity="error", markup=False)
+
+    @on(ReadRefused)
+    def _read_refused(self, message: ReadRefused) -> None:
+        self.loading = False
+        self.may_read = False
+        self.events.clear()
+        self.next_before = None
+        self.event_table.clear()
+        self._show_allowed(False)
+        self._set_status(Content.styled(t("tui.audit.not_audit_admin"), "bold $text-warning"))
+
+    def _show_allowed(self, allowed: bool) -> None:
+        """Without the right: the sentence alone, no list, no filter, no verification."""
+        self.query_one("#audit-filter-row").display = allowed
+        self.query_one("#audit-main").display = allowed
+        if not allowed:
+            self.query_one("#audit-verify").display = False
+        self.refresh_bindings()
 
     def _row(self, ev: EventView) -> tuple[Text, ...]:
         mark = ROW_MARK_STYLE.get(ev.outcome, "")
@@ -355,6 +416,9 @@ class AuditScreen(AreaScreen):
         self.event_table.focus()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Verifying and filtering are for those who may read the trail: hidden otherwise.
+        if action in ("verify", "focus_filter") and self.may_read is not True:
+            return False
         # While the filter has focus, "/" is typed into it: no need to offer it.
         return not (action == "focus_filter" and isinstance(self.focused, Input))
 
@@ -442,6 +506,8 @@ class AuditScreen(AreaScreen):
     # --- verification -----------------------------------------------------------------------
 
     def action_verify(self) -> None:
+        if self.may_read is not True:
+            return
         if self.verifying:
             self.notify(t("tui.audit.verify_busy"), markup=False)
             return
@@ -460,8 +526,10 @@ class AuditScreen(AreaScreen):
         def progress(done: int, total: int) -> None:
             self.app.call_from_thread(self._progress, done, total)
 
+        db = self.jz.database
         try:
-            result = verify_chain(self.jz.database, self.actor, progress=progress)
+            may_read = read_policy(db, self._account_id)
+            result = verify_chain(db, self.actor, may_read=may_read, progress=progress)
         except Exception as exc:
             self.post_message(VerifyFailed(_first_line(exc)))
             return
