@@ -60,7 +60,7 @@ def run(
     from console.cli.login import read_secret_file
 
     if code is None:
-        code = str(typer.prompt(t("activate.prompt_code"), err=True))
+        code = str(typer.prompt(t("activate.prompt_code"), hide_input=True, err=True))
     if password_file is not None:
         password = read_secret_file(password_file)
     else:

@@ -245,3 +245,14 @@ def progress(label: str) -> Iterator[Callable[[int, int], None]]:
             bar.update(task, completed=done, total=total or None)
 
         yield advance
+
+
+def department_name(code: str) -> str:
+    """A department's name in the interface language (reference data, not a query)."""
+    from casedb.reference import DEPARTMENTS
+    from console.i18n import language
+
+    for d in DEPARTMENTS:
+        if d.code == code:
+            return d.name_zh if language() == "zh" else d.name_en
+    return code

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 import typer
 
 from console.cli import runtime
 from console.i18n import t
+
+if TYPE_CHECKING:
+    from accounts.session import AccountInfo
+    from casedb.engine import Database
 
 
 def _is_terminal() -> bool:
@@ -15,6 +20,21 @@ def _is_terminal() -> bool:
         return sys.stdout.isatty() and sys.stdin.isatty()
     except (AttributeError, ValueError):  # a closed or replaced stream
         return False
+
+
+def _signed_in(db: Database) -> AccountInfo | None:
+    """The admin signed in at this console with ``jzctl login``, if any (the TUI's own
+    sign-in screen comes later); nobody signed in means a read-only console."""
+    from accounts.session import find_account
+    from accounts.signin import current_session
+    from casedb.errors import InvalidInput, PermissionDenied
+
+    try:
+        current = current_session(db)
+    except (PermissionDenied, InvalidInput):  # nobody signed in, or no keyring here
+        return None
+    with db.read() as session:
+        return find_account(session, current.login_name)
 
 
 def run(
@@ -26,7 +46,7 @@ def run(
         raise UsageProblem("err.tui_no_terminal")
 
     from accounts.demo import DEMO_ADMIN_LOGIN
-    from accounts.session import AccountInfo, find_account
+    from accounts.session import find_account
 
     db = runtime.open_database()
     try:
@@ -36,6 +56,8 @@ def run(
                 user = find_account(session, DEMO_ADMIN_LOGIN)
             if user is None:
                 raise NotFound("err.demo_admin_missing", login=DEMO_ADMIN_LOGIN)
+        else:
+            user = _signed_in(db)
 
         from console.tui.app import JzApp
 

@@ -84,3 +84,15 @@ def test_uninitialised_database_is_refused_before_the_app_starts(
     assert result.exit_code == 4
     assert "jzctl init" in result.stderr
     assert fake_terminal == []
+
+
+def test_the_tui_takes_the_admin_signed_in_with_jzctl_login(db: Database) -> None:
+    from console.cli.tui import _signed_in
+    from tests.support.people import cheap_hashing, make_person, sign_in_as
+
+    assert _signed_in(db) is None  # nobody signed in: a read-only console
+    with cheap_hashing():
+        make_person(db, "zhao.lei", role="dept_admin", region="530102000000")
+        sign_in_as(db, "zhao.lei")
+    user = _signed_in(db)
+    assert user is not None and user.login_name == "zhao.lei"

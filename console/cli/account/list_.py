@@ -53,7 +53,7 @@ def run(
                 (
                     r.login_name,
                     r.full_name,
-                    f"{r.region_name} {r.department_code}",
+                    f"{r.region_name} · {runtime.department_name(r.department_code)}",
                     r.post or "-",
                     r.id_masked or "-",
                     r.mobile_masked or "-",
