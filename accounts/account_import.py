@@ -15,14 +15,11 @@ them to a file of its own (mode 0600); a failure there rolls the whole import ba
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from zipfile import BadZipFile
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
@@ -30,6 +27,7 @@ from sqlalchemy.orm import Session
 from accounts import credentials, personal, validation
 from accounts.accounts import ACTION_CREATE, ACTION_UPDATE
 from accounts.models import Credential
+from accounts.tabular import body_rows, read_grid
 from audit_log.actor import Actor
 from audit_log.chain import record, record_refusal
 from casedb.clock import parse_local
@@ -132,42 +130,9 @@ class ImportResult:
 # --- reading -------------------------------------------------------------------------------
 
 
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.isoformat(sep=" ")
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
 def read_rows(path: Path) -> list[tuple[int, dict[str, str]]]:
-    """Rows of a CSV (UTF-8, with or without BOM) or XLSX file as (line, fields)."""
-    if not path.is_file():
-        raise NotFound("err.file_not_found", path=str(path))
-    suffix = path.suffix.lower()
-    raw: list[list[str]]
-    if suffix == ".csv":
-        try:
-            text = path.read_text(encoding="utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise InvalidInput("err.file_not_utf8", path=str(path)) from exc
-        raw = list(csv.reader(io.StringIO(text)))
-    elif suffix == ".xlsx":
-        from openpyxl import load_workbook
-        from openpyxl.utils.exceptions import InvalidFileException
-
-        try:
-            wb = load_workbook(path, read_only=True, data_only=True)
-        except (InvalidFileException, BadZipFile, OSError, KeyError, ValueError) as exc:
-            raise InvalidInput("err.file_not_xlsx", path=str(path)) from exc
-        try:
-            raw = [[_cell(v) for v in row] for row in wb.worksheets[0].iter_rows(values_only=True)]
-        finally:
-            wb.close()
-    else:
-        raise InvalidInput("err.file_type", path=str(path))
+    """Rows of a CSV or XLSX file as (line, fields), the header checked."""
+    raw = read_grid(path)
     if not raw:
         raise InvalidInput("err.account_import_empty", path=str(path))
     header = [HEADER_ALIASES.get(h.strip().lower(), h.strip().lower()) for h in raw[0]]
@@ -177,14 +142,7 @@ def read_rows(path: Path) -> list[tuple[int, dict[str, str]]]:
                            missing=", ".join(missing), columns=", ".join(COLUMNS))  # fmt: skip
     if len(raw) - 1 > MAX_ROWS:
         raise InvalidInput("err.account_import_too_big", rows=len(raw) - 1, max=MAX_ROWS)
-    rows = []
-    for i, cells in enumerate(raw[1:], start=2):
-        if not any(c.strip() for c in cells):
-            continue
-        rows.append(
-            (i, {h: (cells[j] if j < len(cells) else "") for j, h in enumerate(header) if h})
-        )
-    return rows
+    return body_rows(raw, header)
 
 
 # --- validating ----------------------------------------------------------------------------

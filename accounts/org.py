@@ -8,12 +8,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from zipfile import BadZipFile
 
 from sqlalchemy import Connection, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from accounts.regions import Level, ancestors, clean, expand, level_of, parent_of, subtree_bounds
+from accounts.tabular import body_rows, read_grid
 from audit_log.actor import Actor
 from audit_log.chain import record, record_refusal
 from casedb.engine import Database
@@ -241,44 +241,13 @@ class ImportResult:
 
 def read_table(path: Path) -> list[tuple[int, dict[str, str]]]:
     """Rows of a CSV (UTF-8, with or without BOM) or XLSX file as (line, fields)."""
-    if not path.is_file():
-        raise NotFound("err.file_not_found", path=str(path))
-    suffix = path.suffix.lower()
-    raw: list[list[str]]
-    if suffix == ".csv":
-        try:
-            text = path.read_text(encoding="utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise InvalidInput("err.file_not_utf8", path=str(path)) from exc
-        raw = list(csv.reader(io.StringIO(text)))
-    elif suffix == ".xlsx":
-        from openpyxl import load_workbook
-        from openpyxl.utils.exceptions import InvalidFileException
-
-        try:
-            wb = load_workbook(path, read_only=True, data_only=True)
-        except (InvalidFileException, BadZipFile, OSError, KeyError, ValueError) as exc:
-            raise InvalidInput("err.file_not_xlsx", path=str(path)) from exc
-        try:
-            ws = wb.worksheets[0]
-            raw = [
-                ["" if v is None else str(v) for v in row] for row in ws.iter_rows(values_only=True)
-            ]
-        finally:
-            wb.close()
-    else:
-        raise InvalidInput("err.file_type", path=str(path))
+    raw = read_grid(path)
     if not raw:
         raise InvalidInput("err.file_empty", path=str(path))
     header = [HEADER_ALIASES.get(clean(h).lower(), clean(h).lower()) for h in raw[0]]
     if "code" not in header or "name" not in header:
         raise InvalidInput("err.import_header", path=str(path))
-    rows = []
-    for i, cells in enumerate(raw[1:], start=2):
-        if not any(c.strip() for c in cells):
-            continue
-        rows.append((i, {h: (cells[j] if j < len(cells) else "") for j, h in enumerate(header)}))
-    return rows
+    return body_rows(raw, header)
 
 
 def validate_rows(
