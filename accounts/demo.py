@@ -36,6 +36,7 @@ from casedb.errors import Conflict, InvalidInput
 from casedb.models import Account, Case, CaseEvent, Region
 from casedb.reference import COORDINATOR, DEPARTMENTS, ITEMS
 from rbac.models import PolicyRuleRow, PolicyVersion
+from rbac.posts import seed_grants_from_posts
 
 Size = Literal["small", "province"]
 SIZES: tuple[Size, ...] = ("small", "province")
@@ -350,12 +351,17 @@ def seed_demo(
         raise Conflict("err.demo_not_empty") from exc
 
     writer.finish(report)
-    lap("finish", mark)
+    mark = lap("finish", mark)
     with db.uow() as uow:
+        # Each person's post names a role template: give them that role where they work, so
+        # the demo admin and everyone else can try what their role allows.
+        grants = seed_grants_from_posts(uow.session)
         record(uow.session, actor, "demo.seed", target_kind="database", target_id=size,
                details={"seed": seed, "villages": len(villages), "accounts": len(staff.rows),
-                        "cases": figures.cases, "case_events": figures.events})  # fmt: skip
+                        "grants": grants, "cases": figures.cases,
+                        "case_events": figures.events})  # fmt: skip
         uow.commit()
+    lap("grants", mark)
     return DemoSummary(
         size=size,
         seed=seed,
