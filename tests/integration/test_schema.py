@@ -9,6 +9,7 @@ from importlib import resources
 import pytest
 import sqlalchemy as sa
 
+import accounts.change_models
 import accounts.models  # noqa: F401
 import audit_log.models  # noqa: F401  (registers the audit tables on the metadata)
 import rbac.models  # noqa: F401
