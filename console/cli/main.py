@@ -29,6 +29,7 @@ def build_app() -> typer.Typer:
         account,
         activate,
         audit,
+        calendar,
         db,
         demo,
         init,
@@ -86,6 +87,7 @@ def build_app() -> typer.Typer:
     app.add_typer(policy.app, name="policy", help=t("cli.policy_help"))
     app.add_typer(account.app, name="account", help=t("cli.account_help"))
     app.add_typer(key.app, name="key", help=t("cli.key_help"))
+    app.add_typer(calendar.app, name="calendar", help=t("cli.calendar_help"))
     return app
 
 
