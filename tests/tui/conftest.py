@@ -96,3 +96,31 @@ def add_open_case(db: Database, case_no: str, region: str, dept: str, item: str)
             )
         )
         uow.commit()
+
+
+async def press_until(
+    pilot: Pilot[Any],
+    key: str,
+    predicate: Callable[[], bool],
+    idle: Callable[[], bool],
+    timeout: float = 30.0,
+) -> None:
+    """Press ``key`` once and wait for ``predicate``; press again only while ``idle`` says
+    the key had no effect (nothing loading, nothing new), as a person presses End again when
+    the list has not moved: a key landing while a page is being painted can be lost."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    await pilot.press(key)
+    quiet_since = loop.time()
+    while not predicate():
+        now = loop.time()
+        if now > deadline:
+            raise AssertionError(f"timed out after pressing {key} for {predicate}")
+        if not idle():
+            quiet_since = now
+        elif now - quiet_since > 2.0:
+            await pilot.press(key)
+            quiet_since = now
+        await pilot.pause(0.05)
+    await pilot.pause()
+    await pilot.pause()

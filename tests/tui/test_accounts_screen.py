@@ -21,7 +21,7 @@ from console.tui.screens.accounts import PAGE_SIZE, AccountsScreen, AccountTable
 from console.tui.screens.permission import PermissionChecker
 from rbac.grants import bootstrap_grant
 from rbac.store import Grant, add_grant, seed_default_policy, subject_of
-from tests.tui.conftest import screen_text, wait_until
+from tests.tui.conftest import press_until, screen_text, wait_until
 
 SIZE = (120, 40)
 REGION = "530102000000"  # 五华区
@@ -170,10 +170,18 @@ async def test_pages_of_100_load_as_the_cursor_reaches_the_end(db: Database) -> 
         assert "已加载 100 个账号" in screen_text(app)
         assert "未登录：只读" in screen_text(app)
         table = screen(app).query_one(AccountTable)
-        await pilot.press("end")
-        await wait_until(pilot, lambda: table.row_count == 200 and settled(app))
-        await pilot.press("end")
-        await wait_until(pilot, lambda: table.row_count == 250 and settled(app))
+        await press_until(
+            pilot,
+            "end",
+            lambda: table.row_count == 200 and settled(app),
+            idle=lambda: settled(app) and table.row_count == 100,
+        )
+        await press_until(
+            pilot,
+            "end",
+            lambda: table.row_count == 250 and settled(app),
+            idle=lambda: settled(app) and table.row_count == 200,
+        )
         assert logins(app)[-1] == "u249"
         assert len(set(logins(app))) == 250
         await wait_until(pilot, lambda: "共 250 个账号" in screen_text(app))

@@ -21,7 +21,7 @@ from console.tui.app import JzApp
 from console.tui.screens.audit import PAGE_SIZE, AuditScreen, EventTable
 from rbac.store import Grant, add_grant, bump_version, seed_default_policy, subject_of
 from tests.support.audit import append, drop_guards, raw
-from tests.tui.conftest import add_account, screen_text, wait_until
+from tests.tui.conftest import add_account, press_until, screen_text, wait_until
 
 SIZE = (120, 40)
 PROVINCE = "530000000000"
@@ -176,12 +176,20 @@ async def test_pages_of_100_load_as_the_cursor_reaches_the_end(db: Database) -> 
         assert seqs(app)[0] == 250 and seqs(app)[-1] == 151
         assert screen.next_before == 151
         assert "已加载 100 条" in plain(app, "#audit-status")
-        await pilot.press("end")
-        await wait_until(pilot, lambda: len(seqs(app)) > PAGE_SIZE and settled(app))
+        await press_until(
+            pilot,
+            "end",
+            lambda: len(seqs(app)) > PAGE_SIZE and settled(app),
+            idle=lambda: settled(app) and len(seqs(app)) == PAGE_SIZE,
+        )
         assert len(seqs(app)) == 2 * PAGE_SIZE
         assert seqs(app)[-1] == 51
-        await pilot.press("end")
-        await wait_until(pilot, lambda: len(seqs(app)) == 250 and settled(app))
+        await press_until(
+            pilot,
+            "end",
+            lambda: len(seqs(app)) == 250 and settled(app),
+            idle=lambda: settled(app) and len(seqs(app)) == 2 * PAGE_SIZE,
+        )
         assert seqs(app) == list(range(250, 0, -1))
         assert screen.next_before is None
         assert "共 250 条" in plain(app, "#audit-status")
