@@ -30,6 +30,7 @@ def build_app() -> typer.Typer:
         activate,
         audit,
         calendar,
+        change,
         db,
         demo,
         init,
@@ -88,6 +89,7 @@ def build_app() -> typer.Typer:
     app.add_typer(account.app, name="account", help=t("cli.account_help"))
     app.add_typer(key.app, name="key", help=t("cli.key_help"))
     app.add_typer(calendar.app, name="calendar", help=t("cli.calendar_help"))
+    app.add_typer(change.app, name="change", help=t("cli.change_help"))
     return app
 
 

@@ -1,0 +1,73 @@
+"""``jzctl change list [--to-review|--to-execute|--mine] [--overdue]``: requests the
+signed-in actor may act on now, or filed themselves; newest first, keyset paged."""
+
+from __future__ import annotations
+
+import typer
+
+from console.cli import runtime
+from console.i18n import t
+
+
+def run(
+    to_review: bool = typer.Option(False, "--to-review", help=t("cli.change_opt_to_review")),
+    to_execute: bool = typer.Option(False, "--to-execute", help=t("cli.change_opt_to_execute")),
+    mine: bool = typer.Option(False, "--mine", help=t("cli.change_opt_mine")),
+    overdue: bool = typer.Option(False, "--overdue", help=t("cli.change_opt_overdue")),
+    before: int | None = typer.Option(
+        None, "--before", metavar="ID", help=t("cli.change_opt_before")
+    ),
+    limit: int = typer.Option(50, "--limit", min=1, max=500, help=t("cli.change_opt_limit")),
+) -> None:
+    from accounts.change_queries import list_requests
+    from casedb.errors import InvalidInput
+    from console.cli.account._common import show_time
+
+    chosen = [
+        s for s, on in (("to_review", to_review), ("to_execute", to_execute), ("mine", mine)) if on
+    ]
+    if len(chosen) > 1:
+        raise InvalidInput("err.cli_change_one_scope")
+    scope = chosen[0] if chosen else "to_review"
+    db = runtime.open_database()
+    op = runtime.operator(db)
+    with db.read() as s:
+        page = list_requests(s, op.account_id, scope, overdue=overdue, before=before, limit=limit)
+    data = {
+        "scope": scope,
+        "items": [
+            {
+                "id": v.id,
+                "kind": v.kind,
+                "state": v.state,
+                "target_unit": v.target_unit,
+                "deadline": v.deadline,
+                "reason": v.reason,
+            }
+            for v in page.items
+        ],
+        "next_before": page.next_before,
+    }
+
+    def human() -> None:
+        if not page.items:
+            runtime.echo(t("change.list_empty"))
+            return
+        head = (t("change.f_id"), t("change.f_kind"), t("change.f_state"),
+                t("change.f_unit"), t("change.f_deadline"), t("change.f_reason"))  # fmt: skip
+        rows = [head] + [
+            (
+                str(v.id),
+                t(f"change.kind.{v.kind}"),
+                t(f"change.state.{v.state}"),
+                v.target_unit,
+                show_time(v.deadline),
+                v.reason,
+            )
+            for v in page.items
+        ]
+        runtime.echo(runtime.table(rows))
+        if page.next_before is not None:
+            runtime.note(t("change.list_more", before=page.next_before))
+
+    runtime.emit(data, human)
