@@ -551,6 +551,127 @@ def bench_import(tmp: Path, n: int = 10_000) -> Row:
                f"{seconds:.1f} s", "60 s", verdict(seconds, 60.0), seconds, "s")  # fmt: skip
 
 
+def bench_changes(tmp: Path) -> list[Row]:
+    """Executing an offboarding that hands 500 open cases to 2 successors, and loading a
+    county department admin's inbox among ~1,000 requests (SQLite, in process)."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import insert
+
+    from accounts import change_queries, changes
+    from accounts.change_models import ChangeRequest
+    from audit_log.actor import Actor
+    from casedb.models import Account, Case, Region
+    from rbac.store import Grant, add_grant, bump_version, subject_of
+
+    county, township, village = "530102000000", "530102001000", "530102001001"
+    db = _fresh_db(f"sqlite:///{tmp / 'changes.db'}")
+    now = datetime.now(UTC)
+    ids: dict[str, int] = {}
+    with db.uow() as uow:  # type: ignore[attr-defined]
+        s = uow.session
+        s.add(Region(code=village, name="测试村", level=5, parent_code=township))
+        people = [
+            ("coord", county, "coord", ("coord_admin", county, "*")),
+            ("leader", township, "civil", ("township_leader", township, "*")),
+            ("deptadmin", county, "civil", ("dept_admin", county, "civil")),
+            ("leaver", township, "civil", ("caseworker", township, "civil")),
+            ("succ0", township, "civil", None),
+            ("succ1", township, "civil", None),
+        ]
+        for login, region, dept, grant in people:
+            account = Account(login_name=login, full_name="测试人员", region_code=region,
+                              department_code=dept, status="active", created_at=now)  # fmt: skip
+            s.add(account)
+            s.flush()
+            ids[login] = account.id
+            if grant is not None:
+                add_grant(s, Grant(subject_of(account.id), *grant))
+        bump_version(s)
+        s.execute(
+            insert(Case),
+            [
+                {
+                    "case_no": f"B{i:06d}",
+                    "region_code": village,
+                    "department_code": "civil",
+                    "item_code": "dibao",
+                    "channel": "self",
+                    "status": "open",
+                    "step": "accept",
+                    "step_level": 5,
+                    "assignee_id": ids["leaver"],
+                    "created_at": now,
+                }
+                for i in range(500)
+            ],
+        )
+        uow.commit()
+
+    def actor(login: str) -> Actor:
+        return Actor(login, ids[login], host="bench", terminal="-")
+
+    successors = [ids["succ0"], ids["succ1"]]
+    cmd = changes.SubmitChange("offboard", ids["leaver"], "调离", {"successors": successors})
+    req = changes.submit(cmd, db.uow(), actor("coord"))  # type: ignore[attr-defined]
+    changes.review(changes.ActOn(req.id), db.uow(), actor("leader"))  # type: ignore[attr-defined]
+    start = time.perf_counter()
+    done = changes.execute(changes.ActOn(req.id), db.uow(), actor("deptadmin"))  # type: ignore[attr-defined]
+    seconds = time.perf_counter() - start
+    assert done.state == "executed", done.state
+
+    states = ("submitted", "reviewed", "executed", "rejected", "withdrawn")
+    route = {k: getattr(req, k) for k in
+             ("reviewer_role", "reviewer_unit", "executor_role", "executor_unit")}  # fmt: skip
+    with db.uow() as uow:  # type: ignore[attr-defined]
+        uow.session.execute(
+            insert(ChangeRequest),
+            [
+                {
+                    "kind": "modify",
+                    "state": states[i % 5],
+                    "target_account_id": ids["succ0"],
+                    "target_region": township,
+                    "target_department": "civil",
+                    "payload": '{"post": "科员"}',
+                    "reason": "岗位调整",
+                    **route,
+                    "submitted_by": ids["coord"],
+                    "submitted_at": now,
+                    "updated_at": now,
+                }
+                for i in range(1_000)
+            ],
+        )
+        uow.commit()
+
+    def inbox() -> float:
+        began = time.perf_counter()
+        with db.read() as s:  # type: ignore[attr-defined]
+            for scope in ("to_execute", "to_review"):
+                change_queries.list_requests(s, ids["deptadmin"], scope)
+        return time.perf_counter() - began
+
+    inbox()  # warm up
+    times = [inbox() for _ in range(10)]
+    return [
+        Row(
+            "changes: execute an offboarding handing 500 open cases to 2 successors (SQLite)",
+            f"{seconds:.2f} s",
+            "2 s",
+            verdict(seconds, 2.0),
+            seconds,
+            "s",
+        ),
+        _ms_row(
+            "changes: county admin's inbox, to execute + to review, ~1,000 requests "
+            "(SQLite, median of 10)",
+            times,
+            0.2,
+        ),
+    ]
+
+
 def render(rows: list[Row]) -> str:
     head = ("benchmark", "figure", "budget", "verdict")
     cells = [head] + [(r.name, r.figure, r.budget, r.verdict) for r in rows]
@@ -597,6 +718,7 @@ def main(argv: list[str] | None = None) -> int:
         sys.path.insert(0, str(ROOT))
         _audit_env(tmp)
         rows += bench_audit_append(tmp)
+        rows += bench_changes(tmp)
         if args.quick:
             rows += bench_audit_verify(tmp, 100_000, None)
         else:

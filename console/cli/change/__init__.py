@@ -6,7 +6,7 @@ from __future__ import annotations
 import typer
 
 from console.cli import runtime
-from console.cli.change import act, list_, request, show
+from console.cli.change import act, deputy, list_, request, show
 from console.i18n import t
 
 app = typer.Typer(no_args_is_help=True, add_completion=False)
@@ -17,3 +17,4 @@ app.command("execute", help=t("cli.change_execute_help"))(runtime.guarded(act.ru
 app.command("reject", help=t("cli.change_reject_help"))(runtime.guarded(act.run_reject))
 app.command("withdraw", help=t("cli.change_withdraw_help"))(runtime.guarded(act.run_withdraw))
 app.command("list", help=t("cli.change_list_help"))(runtime.guarded(list_.run))
+app.command("deputy", help=t("cli.change_deputy_help"))(runtime.guarded(deputy.run))

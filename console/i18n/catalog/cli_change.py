@@ -64,6 +64,11 @@ ZH: dict[str, str] = {
     "change.list_empty": "没有符合条件的申请。",
     "change.list_more": "还有更多：加 --before {before} 继续列出。",
     "err.cli_change_one_scope": "--to-review、--to-execute 和 --mine 只能选一个。",
+    "cli.change_deputy_help": "指定本人在某一期间内的代理人：期间内代理人可代本人审核、执行申请。",
+    "cli.change_arg_deputy": "代理人的登录名",
+    "cli.change_opt_deputy_from": "代理开始时间（如 2026-11-01 或 2026-11-01 08:00）",
+    "cli.change_opt_deputy_until": "代理结束时间（须晚于开始时间）",
+    "change.deputy_named": "已指定 {login} 为代理人：{start} 至 {end}。",
 }
 
 EN: dict[str, str] = {
@@ -130,4 +135,9 @@ EN: dict[str, str] = {
     "change.list_empty": "No requests match.",
     "change.list_more": "There are more: add --before {before} to go on.",
     "err.cli_change_one_scope": "Choose only one of --to-review, --to-execute and --mine.",
+    "cli.change_deputy_help": "Name your deputy for a period: within it they may review and execute requests for you.",
+    "cli.change_arg_deputy": "the deputy's login",
+    "cli.change_opt_deputy_from": "start of the period (e.g. 2026-11-01 or 2026-11-01 08:00)",
+    "cli.change_opt_deputy_until": "end of the period (after its start)",
+    "change.deputy_named": "Named {login} as your deputy: {start} to {end}.",
 }
