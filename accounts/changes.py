@@ -501,6 +501,41 @@ def _validate(
 # --- services ---------------------------------------------------------------------------------
 
 
+def _new_request(
+    kind: str,
+    target_id: int | None,
+    region: str,
+    department: str,
+    payload: str,
+    reason: str,
+    doc_no: str,
+    actor: Actor,
+    at: datetime,
+    deadline_for: DeadlineFor,
+) -> ChangeRequest:
+    """A submitted request, its reviewer and executor resolved from the target unit."""
+    route = resolve(region, department)
+    return ChangeRequest(
+        kind=kind,
+        state="submitted",
+        target_account_id=target_id,
+        target_region=region,
+        target_department=department,
+        payload=payload,
+        reason=reason,
+        doc_no=doc_no,
+        reviewer_role=route.reviewer_role,
+        reviewer_unit=route.reviewer_unit,
+        executor_role=route.executor_role,
+        executor_unit=route.executor_unit,
+        submitted_by=actor.account_id,
+        submitted_at=at,
+        updated_at=at,
+        deadline=deadline_for(at, STEP_DAYS),
+        version=1,
+    )
+
+
 def submit(
     cmd: SubmitChange,
     uow: UnitOfWork,
@@ -523,26 +558,11 @@ def submit(
         grants = load_grants(s, subject_of(actor.account_id))
         if not holds_action(grants, ACCOUNT_UPDATE, region, dept):
             _refuse("err.change_not_authorised", role=ACCOUNT_UPDATE, unit=f"{region}|{dept}")
-        route = resolve(region, dept)
-        req = ChangeRequest(
-            kind=cmd.kind,
-            state="submitted",
-            target_account_id=target.id if target is not None else None,
-            target_region=region,
-            target_department=dept,
-            payload=json.dumps(cmd.payload, ensure_ascii=False, sort_keys=True),
-            reason=reason,
-            doc_no=doc_no,
-            reviewer_role=route.reviewer_role,
-            reviewer_unit=route.reviewer_unit,
-            executor_role=route.executor_role,
-            executor_unit=route.executor_unit,
-            submitted_by=actor.account_id,
-            submitted_at=at,
-            updated_at=at,
-            deadline=deadline_for(at, STEP_DAYS),
-            version=1,
-        )
+        req = _new_request(
+            cmd.kind, target.id if target is not None else None, region, dept,
+            json.dumps(cmd.payload, ensure_ascii=False, sort_keys=True), reason, doc_no,
+            actor, at, deadline_for,
+        )  # fmt: skip
         s.add(req)
         s.flush()
         _audit(
@@ -749,26 +769,10 @@ def suspend(
             )
         if target.status != "active":
             raise Conflict("err.change_not_active", account=target.login_name)
-        route = resolve(target.region_code, target.department_code)
-        req = ChangeRequest(
-            kind="suspend",
-            state="submitted",
-            target_account_id=target.id,
-            target_region=target.region_code,
-            target_department=target.department_code,
-            payload=json.dumps({"applied_at": at.isoformat()}),
-            reason=reason,
-            doc_no=doc_no,
-            reviewer_role=route.reviewer_role,
-            reviewer_unit=route.reviewer_unit,
-            executor_role=route.executor_role,
-            executor_unit=route.executor_unit,
-            submitted_by=actor.account_id,
-            submitted_at=at,
-            updated_at=at,
-            deadline=deadline_for(at, STEP_DAYS),
-            version=1,
-        )
+        req = _new_request(
+            "suspend", target.id, target.region_code, target.department_code,
+            json.dumps({"applied_at": at.isoformat()}), reason, doc_no, actor, at, deadline_for,
+        )  # fmt: skip
         s.add(req)
         s.flush()
         _set_status(s, actor, target, "suspended", reason, at)
