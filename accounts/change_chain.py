@@ -118,6 +118,28 @@ def resolve(target_region: str, target_department: str) -> Route:
     )
 
 
+@dataclass(frozen=True)
+class Escalation:
+    """Who may also act on a step once it is overdue: the row's executing role one level
+    above the step's unit (at the province, which has no level above, the leader in charge)."""
+
+    role: str
+    region: str
+    department: str
+
+    @property
+    def unit(self) -> str:
+        return f"{self.region}|{self.department}"
+
+
+def escalation(route: Route, step: Literal["review", "execute"]) -> Escalation:
+    region = route.reviewer_region if step == "review" else route.executor_region
+    parent = parent_of(region)
+    if parent is None:
+        return Escalation(LEADER, region, route.executor_department)
+    return Escalation(route.executor_role, parent, route.executor_department)
+
+
 def table() -> list[dict[str, str]]:
     """The chain as rows for display (``change show``): one dict per row, plain strings."""
     return [

@@ -60,6 +60,9 @@ class ChangeRequest(Base):
     # The current step's time limit.
     deadline: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # When the current step was reminded of (due soon) and escalated (overdue): once each.
+    reminded_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
+    escalated_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
     # Optimistic concurrency: every transition is UPDATE … WHERE state = :s AND version = :v.
     version: Mapped[int] = mapped_column(Integer, default=1)
 

@@ -11,11 +11,12 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from accounts.change_chain import escalation
 from accounts.change_models import ChangeRequest
-from accounts.changes import ChangeView, deputised_by, holds_role, view
+from accounts.changes import ChangeView, deputised_by, holds_role, overdue, route_of, view
 from rbac.store import Grant, load_grants, subject_of
 
-SCOPES = ("to_review", "to_execute", "mine")
+SCOPES = ("to_review", "to_execute", "mine", "overdue")
 _BATCH = 200
 
 
@@ -30,14 +31,33 @@ def _may(grants: Sequence[Sequence[Grant]], role: str, unit: str) -> bool:
     return any(holds_role(g, role, region, department) for g in grants)
 
 
-def _fits(req: ChangeRequest, scope: str, me: int, grants: Sequence[Sequence[Grant]]) -> bool:
-    if scope == "mine":
-        return req.submitted_by == me
+def _may_step(
+    req: ChangeRequest, me: int, grants: Sequence[Sequence[Grant]], now: datetime
+) -> bool:
+    """Whether ``me`` may take the request's current step: by the chain, as a deputy, or,
+    once it is overdue, by its escalation to the level above."""
     if me in (req.submitted_by, req.target_account_id):
         return False
-    if scope == "to_review":
-        return req.state == "submitted" and _may(grants, req.reviewer_role, req.reviewer_unit)
-    return req.state == "reviewed" and _may(grants, req.executor_role, req.executor_unit)
+    if req.state == "submitted":
+        role, unit, step = req.reviewer_role, req.reviewer_unit, "review"
+    elif req.state == "reviewed":
+        role, unit, step = req.executor_role, req.executor_unit, "execute"
+    else:
+        return False
+    if _may(grants, role, unit):
+        return True
+    if overdue(req, now):
+        esc = escalation(route_of(req), step)  # type: ignore[arg-type]
+        return _may(grants, esc.role, esc.unit)
+    return False
+
+
+def _fits(
+    req: ChangeRequest, scope: str, me: int, grants: Sequence[Sequence[Grant]], now: datetime
+) -> bool:
+    if scope == "mine":
+        return req.submitted_by == me
+    return _may_step(req, me, grants, now)
 
 
 def list_requests(
@@ -45,7 +65,7 @@ def list_requests(
     account_id: int,
     scope: str,
     *,
-    overdue: bool = False,
+    overdue_only: bool = False,
     before: int | None = None,
     limit: int = 50,
     now: datetime | None = None,
@@ -66,14 +86,16 @@ def list_requests(
             q = q.where(ChangeRequest.id < cursor)
         if scope == "mine":
             q = q.where(ChangeRequest.submitted_by == account_id)
+        elif scope == "overdue":
+            q = q.where(ChangeRequest.state.in_(("submitted", "reviewed")))
         else:
             wanted = "submitted" if scope == "to_review" else "reviewed"
             q = q.where(ChangeRequest.state == wanted)
-        if overdue:
+        if overdue_only or scope == "overdue":
             q = q.where(ChangeRequest.deadline.is_not(None), ChangeRequest.deadline < at)
         rows = list(session.scalars(q))
         for req in rows:
-            if _fits(req, scope, account_id, grants):
+            if _fits(req, scope, account_id, grants, at):
                 found.append(view(req))
         if len(rows) < _BATCH:
             break
@@ -81,3 +103,77 @@ def list_requests(
     if len(found) > limit:
         return Page(found[:limit], found[limit - 1].id)
     return Page(found, None)
+
+
+@dataclass(frozen=True)
+class OpenCase:
+    id: int
+    case_no: str
+    item_code: str
+    step: str
+    step_deadline: datetime | None
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """An active colleague in the leaver's unit, with the open cases they already hold."""
+
+    account_id: int
+    login_name: str
+    full_name: str
+    post: str
+    open_cases: int
+
+
+@dataclass(frozen=True)
+class Handover:
+    """What executing a request would hand over, and to whom it could go."""
+
+    open_cases: int
+    first_cases: list[OpenCase]
+    named: list[int]
+    candidates: list[Candidate]
+
+
+def handover_preview(session: Session, request_id: int, *, show: int = 20) -> Handover:
+    """The target's open cases (count and the first ``show``) and the active accounts of the
+    same unit that could take them, least loaded first."""
+    from sqlalchemy import func
+
+    from accounts.changes import get
+    from casedb.errors import NotFound
+    from casedb.models import Account, Case
+
+    req = get(session, request_id)
+    if req.target_account_id is None or req.kind not in ("offboard", "transfer"):
+        return Handover(0, [], [], [])
+    target = session.get(Account, req.target_account_id)
+    if target is None:
+        raise NotFound("err.account_not_found", account=str(req.target_account_id))
+    open_q = select(Case).where(Case.assignee_id == target.id, Case.closed_at.is_(None))
+    total = session.scalar(select(func.count()).select_from(open_q.subquery())) or 0
+    first = [
+        OpenCase(c.id, c.case_no, c.item_code, c.step, c.step_deadline)
+        for c in session.scalars(open_q.order_by(Case.id).limit(show))
+    ]
+    # Correlated per candidate: each count is one probe of the open-cases-by-assignee index.
+    load = (
+        select(func.count())
+        .where(Case.assignee_id == Account.id, Case.closed_at.is_(None))
+        .correlate(Account)
+        .scalar_subquery()
+    )
+    rows = session.execute(
+        select(Account, load)
+        .where(
+            Account.region_code == target.region_code,
+            Account.department_code == target.department_code,
+            Account.status == "active",
+            Account.id != target.id,
+        )
+        .order_by(load, Account.id)
+        .limit(200)
+    )
+    candidates = [Candidate(a.id, a.login_name, a.full_name, a.post, int(n)) for a, n in rows]
+    named = [int(x) for x in req.payload.get("successors", []) if isinstance(x, int)]
+    return Handover(int(total), first, named, candidates)

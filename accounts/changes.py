@@ -32,7 +32,7 @@ from sqlalchemy import Table, insert, select, update
 from sqlalchemy.orm import Session
 
 from accounts import validation
-from accounts.change_chain import Route, resolve
+from accounts.change_chain import Escalation, Route, escalation, resolve
 from accounts.change_models import CHANGE_KINDS, ChangeHandover, ChangeRequest, Deputy
 from accounts.models import SigninSession
 from audit_log.actor import Actor
@@ -40,7 +40,7 @@ from audit_log.chain import record, record_refusal
 from casedb.engine import UnitOfWork
 from casedb.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from casedb.models import Account, Case, CaseEvent, Department, Region
-from rbac.grants import check_grant
+from rbac.grants import check_grant, template_problem
 from rbac.store import Grant, add_grant, bump_version, load_grants, remove_grant, subject_of
 from rbac.templates import ACCOUNT_STATUS, ACCOUNT_UPDATE, TEMPLATES
 
@@ -48,6 +48,11 @@ DeadlineFor = Callable[[datetime, int], datetime]
 _T = TypeVar("_T")
 
 STEP_DAYS = 3
+# A step this many working days past its deadline expires the request (suspensions excepted:
+# the account stays suspended until someone reviews it).
+EXPIRE_AFTER_DAYS = 10
+# Reminders go out this many working days before a deadline.
+REMIND_BEFORE_DAYS = 1
 TARGET_KIND = "change_request"
 ACTION_SUBMIT = "change.submit"
 ACTION_REVIEW = "change.review"
@@ -59,6 +64,9 @@ ACTION_DEPUTY = "change.deputy"
 ACTION_STATUS = "account.status"
 ACTION_UPDATE = "account.update"
 ACTION_HANDOVER = "case.handover"
+ACTION_REMIND = "change.remind"
+ACTION_ESCALATE = "change.escalate"
+ACTION_EXPIRE = "change.expire"
 
 OPEN_STATES = ("submitted", "reviewed")
 SESSION_END_REASON = "offboarded"
@@ -97,9 +105,12 @@ class SubmitChange:
 
 @dataclass(frozen=True)
 class ActOn:
-    """Review, execute or withdraw a request."""
+    """Review, execute or withdraw a request. On execution of an offboarding or a transfer,
+    ``successors`` (account ids in the person's unit) replace those named when it was filed:
+    the executor sees who is at work on the day."""
 
     request_id: int
+    successors: tuple[int, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -208,6 +219,8 @@ class Authority:
 
     account_id: int
     acting_for: int | None = None
+    # True when the actor holds the step only by its escalation (the step is overdue).
+    escalated: bool = False
 
 
 def _now(now: datetime | None) -> datetime:
@@ -256,20 +269,44 @@ def _authority(
     department: str,
     excluded: set[int],
     now: datetime,
+    escalated_to: Escalation | None = None,
 ) -> Authority:
-    """The actor's authority to act as ``role`` over the unit, or a refusal."""
+    """The actor's authority to act as ``role`` over the unit, or a refusal. Once the step
+    is overdue, ``escalated_to`` names who may act on it as well."""
     if actor.account_id is None or _active(session, actor.account_id, now) is None:
         _refuse("err.change_actor_unusable")
     if actor.account_id in excluded:
         _refuse("err.change_own_request")
-    if holds_role(load_grants(session, subject_of(actor.account_id)), role, region, department):
-        return Authority(actor.account_id)
+    steps = [(role, region, department, False)]
+    if escalated_to is not None:
+        steps.append((escalated_to.role, escalated_to.region, escalated_to.department, True))
+    mine = load_grants(session, subject_of(actor.account_id))
+    for r, reg, dept, esc in steps:
+        if holds_role(mine, r, reg, dept):
+            return Authority(actor.account_id, escalated=esc)
     for principal in deputised_by(session, actor.account_id, now):
         if principal in excluded or _active(session, principal, now) is None:
             continue
-        if holds_role(load_grants(session, subject_of(principal)), role, region, department):
-            return Authority(actor.account_id, principal)
+        theirs = load_grants(session, subject_of(principal))
+        for r, reg, dept, esc in steps:
+            if holds_role(theirs, r, reg, dept):
+                return Authority(actor.account_id, principal, escalated=esc)
     _refuse("err.change_not_authorised", role=role, unit=f"{region}|{department}")
+
+
+def overdue(req: ChangeRequest, now: datetime) -> bool:
+    return req.deadline is not None and req.deadline < now
+
+
+def _escalation_of(req: ChangeRequest, now: datetime) -> Escalation | None:
+    """The step's escalation once it is overdue, else None."""
+    if not overdue(req, now) or req.state not in OPEN_STATES:
+        return None
+    return escalation(route_of(req), "review" if req.state == "submitted" else "execute")
+
+
+def _how(who: Authority) -> dict[str, Any]:
+    return {"acting_for": who.acting_for, "escalated": who.escalated}
 
 
 def _as(actor: Actor, authority: Authority, session: Session) -> Actor:
@@ -341,7 +378,7 @@ def _transition(session: Session, req: ChangeRequest, new_state: str, **values: 
     session.refresh(req)
 
 
-def _route_of(req: ChangeRequest) -> Route:
+def route_of(req: ChangeRequest) -> Route:
     return resolve(req.target_region, req.target_department)
 
 
@@ -409,7 +446,13 @@ def _grants_of(payload: dict[str, Any], key: str, subject: str) -> list[Grant]:
             raise InvalidInput("err.change_bad_payload", field=key)
         role, region, dept = str(item["role"]), str(item["region"]), str(item["department"])
         if role not in TEMPLATES:
-            raise InvalidInput("err.change_bad_payload", field=key)
+            raise InvalidInput("err.rbac_unknown_role", role=role[:40])
+        try:
+            problem = template_problem(role, region, dept)
+        except ValueError:
+            problem = "err.rbac_bad_domain"
+        if problem:
+            raise InvalidInput(problem, role=role, domain=f"{region}|{dept}"[:40])
         out.append(Grant(subject, role, region, dept))
     return out
 
@@ -593,7 +636,7 @@ def review(
     def body(s: Session) -> ChangeView:
         req = _load(s, cmd.request_id)
         _expect(req, "submitted")
-        route = _route_of(req)
+        route = route_of(req)
         who = _authority(
             s,
             actor,
@@ -602,6 +645,7 @@ def review(
             route.reviewer_department,
             _excluded(req),
             at,
+            _escalation_of(req, at),
         )
         before = _state_fields(req)
         _transition(
@@ -613,8 +657,10 @@ def review(
             reviewed_at=at,
             updated_at=at,
             deadline=deadline_for(at, STEP_DAYS),
+            reminded_at=None,
+            escalated_at=None,
         )
-        _audit(s, _as(actor, who, s), ACTION_REVIEW, req, before)
+        _audit(s, _as(actor, who, s), ACTION_REVIEW, req, before, details=_how(who))
         return view(req)
 
     return _run(uow, actor, ACTION_REVIEW, str(cmd.request_id), body)
@@ -631,12 +677,15 @@ def reject(
     def body(s: Session) -> ChangeView:
         req = _load(s, cmd.request_id)
         _expect(req, *OPEN_STATES)
-        route = _route_of(req)
+        route = route_of(req)
         if req.state == "submitted":
             role, region = route.reviewer_role, route.reviewer_region
         else:
             role, region = route.executor_role, route.executor_region
-        who = _authority(s, actor, role, region, route.reviewer_department, _excluded(req), at)
+        who = _authority(
+            s, actor, role, region, route.reviewer_department, _excluded(req), at,
+            _escalation_of(req, at),
+        )  # fmt: skip
         before = _state_fields(req)
         _transition(
             s,
@@ -660,7 +709,7 @@ def reject(
             req,
             before,
             reason=reason,
-            details={"acting_for": who.acting_for},
+            details=_how(who),
         )
         return view(req)
 
@@ -705,7 +754,7 @@ def execute(
     def body(s: Session) -> ChangeView:
         req = _load(s, cmd.request_id)
         _expect(req, "reviewed")
-        route = _route_of(req)
+        route = route_of(req)
         who = _authority(
             s,
             actor,
@@ -714,8 +763,16 @@ def execute(
             route.executor_department,
             _excluded(req),
             at,
+            _escalation_of(req, at),
         )
         before = _state_fields(req)
+        extra: dict[str, Any] = {}
+        if cmd.successors is not None:
+            if req.kind not in ("offboard", "transfer"):
+                raise InvalidInput("err.change_bad_payload", field="successors")
+            payload = json.loads(req.payload or "{}")
+            payload["successors"] = list(dict.fromkeys(cmd.successors))
+            extra["payload"] = json.dumps(payload, ensure_ascii=False, sort_keys=True)
         _transition(
             s,
             req,
@@ -725,12 +782,13 @@ def execute(
             executed_at=at,
             updated_at=at,
             deadline=None,
+            **extra,
         )
         _checkpoint("transition")
         audit_actor = _as(actor, who, s)
         granter = load_grants(s, subject_of(who.acting_for or who.account_id))
         _apply(s, audit_actor, granter, req, at)
-        _audit(s, audit_actor, ACTION_EXECUTE, req, before)
+        _audit(s, audit_actor, ACTION_EXECUTE, req, before, details=_how(who))
         _checkpoint("audit")
         return view(req)
 
@@ -827,6 +885,95 @@ def name_deputy(
         return row.id
 
     return _run(uow, actor, ACTION_DEPUTY, str(cmd.deputy_id), body)
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """Remind, escalate and expire open requests in the actor's scope."""
+
+    remind_before_days: int = REMIND_BEFORE_DAYS
+    expire_after_days: int = EXPIRE_AFTER_DAYS
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    reminded: list[int]
+    escalated: list[int]
+    expired: list[int]
+
+
+def sweep(
+    cmd: Sweep,
+    uow: UnitOfWork,
+    actor: Actor,
+    *,
+    now: datetime | None = None,
+    deadline_for: DeadlineFor = plus_calendar_days,
+) -> SweepResult:
+    """One pass over the open requests whose target unit the actor administers
+    (account.update): a step due within ``remind_before_days`` working days is reminded of
+    once; an overdue step is escalated once (the level above may then act on it, see
+    ``escalation``); a step overdue by more than ``expire_after_days`` working days expires
+    the request. Each is one audit event; the pass is one transaction. Meant for a daily
+    timer as well as by hand."""
+    at = _now(now)
+    if cmd.remind_before_days < 0 or cmd.expire_after_days < 1:
+        raise InvalidInput("err.change_bad_payload", field="days")
+
+    def body(s: Session) -> SweepResult:
+        if actor.account_id is None or _active(s, actor.account_id, at) is None:
+            _refuse("err.change_actor_unusable")
+        grants = load_grants(s, subject_of(actor.account_id))
+        if not any(
+            ACCOUNT_UPDATE in TEMPLATES[g.role].actions for g in grants if g.role in TEMPLATES
+        ):
+            _refuse("err.change_not_authorised", role=ACCOUNT_UPDATE, unit="-")
+        # Anything due before this instant is at most remind_before_days working days away.
+        horizon = deadline_for(at, cmd.remind_before_days)
+        rows = s.scalars(
+            select(ChangeRequest)
+            .where(
+                ChangeRequest.state.in_(OPEN_STATES),
+                ChangeRequest.deadline.is_not(None),
+                ChangeRequest.deadline < horizon,
+            )
+            .order_by(ChangeRequest.id)
+        )
+        out = SweepResult([], [], [])
+        for req in list(rows):
+            if not holds_action(grants, ACCOUNT_UPDATE, req.target_region, req.target_department):
+                continue
+            assert req.deadline is not None
+            if req.kind != "suspend" and deadline_for(req.deadline, cmd.expire_after_days) <= at:
+                before = _state_fields(req)
+                _transition(
+                    s, req, "expired", closed_by=actor.account_id, closed_at=at,
+                    updated_at=at, deadline=None,
+                )  # fmt: skip
+                _audit(s, actor, ACTION_EXPIRE, req, before,
+                       details={"expire_after_days": cmd.expire_after_days})  # fmt: skip
+                out.expired.append(req.id)
+            elif req.deadline < at and req.escalated_at is None:
+                esc = _escalation_of(req, at)
+                assert esc is not None
+                _transition(s, req, req.state, escalated_at=at, updated_at=at)
+                _audit(s, actor, ACTION_ESCALATE, req, None,
+                       details={"role": esc.role, "unit": esc.unit})  # fmt: skip
+                out.escalated.append(req.id)
+            elif req.deadline >= at and req.reminded_at is None:
+                route = route_of(req)
+                role, unit = (
+                    (route.reviewer_role, route.reviewer_unit)
+                    if req.state == "submitted"
+                    else (route.executor_role, route.executor_unit)
+                )
+                _transition(s, req, req.state, reminded_at=at, updated_at=at)
+                _audit(s, actor, ACTION_REMIND, req, None,
+                       details={"role": role, "unit": unit, "deadline": req.deadline})  # fmt: skip
+                out.reminded.append(req.id)
+        return out
+
+    return _run(uow, actor, "change.sweep", "", body)
 
 
 def get(session: Session, request_id: int) -> ChangeView:
@@ -1109,6 +1256,8 @@ __all__ = [
     "RejectChange",
     "SubmitChange",
     "Suspend",
+    "Sweep",
+    "SweepResult",
     "execute",
     "get",
     "name_deputy",
@@ -1116,5 +1265,6 @@ __all__ = [
     "review",
     "submit",
     "suspend",
+    "sweep",
     "withdraw",
 ]

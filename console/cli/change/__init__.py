@@ -6,7 +6,7 @@ from __future__ import annotations
 import typer
 
 from console.cli import runtime
-from console.cli.change import act, deputy, list_, request, show
+from console.cli.change import act, deputy, list_, request, show, sweep
 from console.i18n import t
 
 app = typer.Typer(no_args_is_help=True, add_completion=False)
@@ -18,3 +18,4 @@ app.command("reject", help=t("cli.change_reject_help"))(runtime.guarded(act.run_
 app.command("withdraw", help=t("cli.change_withdraw_help"))(runtime.guarded(act.run_withdraw))
 app.command("list", help=t("cli.change_list_help"))(runtime.guarded(list_.run))
 app.command("deputy", help=t("cli.change_deputy_help"))(runtime.guarded(deputy.run))
+app.command("sweep", help=t("cli.change_sweep_help"))(runtime.guarded(sweep.run))

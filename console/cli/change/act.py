@@ -50,14 +50,22 @@ def _confirm_offboard(db: Database, request_id: int, yes: bool) -> None:
 def run_execute(
     request_id: int = c.REQUEST_ID,
     yes: bool = typer.Option(False, "--yes", help=t("cli.change_opt_yes")),
+    successors: list[str] = typer.Option(
+        [], "--successor", metavar="LOGIN", help=t("cli.change_opt_successor_execute")
+    ),
 ) -> None:
     from accounts import changes
+    from accounts.bootstrap import account_id_by_login
 
     db = runtime.open_database()
     op = runtime.operator(db)
+    heirs: tuple[int, ...] | None = None
+    if successors:
+        with db.read() as s:
+            heirs = tuple(account_id_by_login(s, who) for who in successors)
     _confirm_offboard(db, request_id, yes)
     with c.lost_race(request_id):
-        view = changes.execute(changes.ActOn(request_id), db.uow(), op.actor)
+        view = changes.execute(changes.ActOn(request_id, heirs), db.uow(), op.actor)
     c.done(view, "change.executed")
 
 

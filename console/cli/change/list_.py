@@ -1,11 +1,16 @@
 """``jzctl change list [--to-review|--to-execute|--mine] [--overdue]``: requests the
-signed-in actor may act on now, or filed themselves; newest first, keyset paged."""
+signed-in actor may act on now, or filed themselves; newest first, keyset paged. ``--overdue``
+alone lists every overdue step the actor may take, escalated ones from the level below
+included; each row says whether its step is overdue or due within a working day."""
 
 from __future__ import annotations
+
+from datetime import UTC, datetime
 
 import typer
 
 from console.cli import runtime
+from console.cli.change import _common as c
 from console.i18n import t
 
 
@@ -19,6 +24,7 @@ def run(
     ),
     limit: int = typer.Option(50, "--limit", min=1, max=500, help=t("cli.change_opt_limit")),
 ) -> None:
+    from accounts import changes
     from accounts.change_queries import list_requests
     from casedb.errors import InvalidInput
     from console.cli.account._common import show_time
@@ -28,11 +34,23 @@ def run(
     ]
     if len(chosen) > 1:
         raise InvalidInput("err.cli_change_one_scope")
-    scope = chosen[0] if chosen else "to_review"
+    scope = chosen[0] if chosen else ("overdue" if overdue else "to_review")
     db = runtime.open_database()
     op = runtime.operator(db)
+    now = datetime.now(UTC)
     with db.read() as s:
-        page = list_requests(s, op.account_id, scope, overdue=overdue, before=before, limit=limit)
+        page = list_requests(
+            s, op.account_id, scope, overdue_only=overdue, before=before, limit=limit, now=now
+        )
+    soon = c.load_calendar(db).add_workdays(now, changes.REMIND_BEFORE_DAYS)
+
+    def timing(deadline: datetime | None) -> str:
+        if deadline is None:
+            return ""
+        if deadline < now:
+            return "overdue"
+        return "due_soon" if deadline < soon else ""
+
     data = {
         "scope": scope,
         "items": [
@@ -42,6 +60,7 @@ def run(
                 "state": v.state,
                 "target_unit": v.target_unit,
                 "deadline": v.deadline,
+                "timing": timing(v.deadline) or None,
                 "reason": v.reason,
             }
             for v in page.items
@@ -61,7 +80,8 @@ def run(
                 t(f"change.kind.{v.kind}"),
                 t(f"change.state.{v.state}"),
                 v.target_unit,
-                show_time(v.deadline),
+                show_time(v.deadline)
+                + (f" ({t('change.timing.' + timing(v.deadline))})" if timing(v.deadline) else ""),
                 v.reason,
             )
             for v in page.items
