@@ -26,6 +26,8 @@ class ChangeRequest(Base):
         CheckConstraint(_in("state", CHANGE_STATES), name="state_values"),
         Index("ix_change_requests_state_deadline", "state", "deadline"),
         Index("ix_change_requests_target", "target_account_id"),
+        # Inboxes: open requests whose target lies in the actor's subtree (code range).
+        Index("ix_change_requests_state_region", "state", "target_region"),
         Index("ix_change_requests_submitter", "submitted_by"),
     )
 

@@ -7,14 +7,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from accounts.change_chain import escalation
 from accounts.change_models import ChangeRequest
 from accounts.changes import ChangeView, deputised_by, holds_role, overdue, route_of, view
+from casedb.regions import subtree_bounds
 from rbac.store import Grant, load_grants, subject_of
+from rbac.templates import ALL_DEPARTMENTS
 
 SCOPES = ("to_review", "to_execute", "mine", "overdue")
 _BATCH = 200
@@ -60,6 +63,25 @@ def _fits(
     return _may_step(req, me, grants, now)
 
 
+def _reach(grants: Sequence[Sequence[Grant]]) -> list[Any]:
+    """SQL conditions for requests the grants could ever cover: a step's unit is always the
+    target's unit or one of its ancestors, so the target lies in the grant's subtree. The
+    exact role check is ``_may_step``; this only keeps the scan to the actor's part of the
+    province."""
+    seen: set[tuple[str, str]] = set()
+    out: list[Any] = []
+    for g in (g for group in grants for g in group):
+        if (g.region, g.department) in seen:
+            continue
+        seen.add((g.region, g.department))
+        lo, hi = subtree_bounds(g.region)
+        cond: Any = ChangeRequest.target_region.between(lo, hi)
+        if g.department != ALL_DEPARTMENTS:
+            cond = and_(cond, ChangeRequest.target_department == g.department)
+        out.append(cond)
+    return out
+
+
 def list_requests(
     session: Session,
     account_id: int,
@@ -78,6 +100,9 @@ def list_requests(
     if scope != "mine":
         for principal in deputised_by(session, account_id, at):
             grants.append(load_grants(session, subject_of(principal)))
+    reach = _reach(grants) if scope != "mine" else None
+    if reach is not None and not reach:
+        return Page([], None)
     found: list[ChangeView] = []
     cursor = before
     while len(found) <= limit:
@@ -91,6 +116,8 @@ def list_requests(
         else:
             wanted = "submitted" if scope == "to_review" else "reviewed"
             q = q.where(ChangeRequest.state == wanted)
+        if reach is not None:
+            q = q.where(or_(*reach))
         if overdue_only or scope == "overdue":
             q = q.where(ChangeRequest.deadline.is_not(None), ChangeRequest.deadline < at)
         rows = list(session.scalars(q))

@@ -1,4 +1,5 @@
-"""When a change request's current step was reminded of and escalated (one of each per step)
+"""When a change request's current step was reminded of and escalated (one of each per step),
+and inboxes found by the target's part of the province
 
 Revision ID: 0009
 Revises: 0008
@@ -19,9 +20,13 @@ def upgrade() -> None:
     with op.batch_alter_table("change_requests") as batch:
         batch.add_column(sa.Column("reminded_at", sa.DateTime(timezone=True), nullable=True))
         batch.add_column(sa.Column("escalated_at", sa.DateTime(timezone=True), nullable=True))
+        batch.create_index(
+            "ix_change_requests_state_region", ["state", "target_region"], unique=False
+        )
 
 
 def downgrade() -> None:
     with op.batch_alter_table("change_requests") as batch:
+        batch.drop_index("ix_change_requests_state_region")
         batch.drop_column("escalated_at")
         batch.drop_column("reminded_at")
