@@ -101,6 +101,8 @@ class SubmitChange:
     reason: str
     payload: dict[str, Any] = field(default_factory=dict)
     doc_no: str = ""
+    # A draft waits, without a deadline, until its author submits it (``submit_draft``).
+    draft: bool = False
 
 
 @dataclass(frozen=True)
@@ -555,12 +557,15 @@ def _new_request(
     actor: Actor,
     at: datetime,
     deadline_for: DeadlineFor,
+    *,
+    draft: bool = False,
 ) -> ChangeRequest:
-    """A submitted request, its reviewer and executor resolved from the target unit."""
+    """A submitted request (or a draft), its reviewer and executor resolved from the target
+    unit."""
     route = resolve(region, department)
     return ChangeRequest(
         kind=kind,
-        state="submitted",
+        state="draft" if draft else "submitted",
         target_account_id=target_id,
         target_region=region,
         target_department=department,
@@ -574,7 +579,7 @@ def _new_request(
         submitted_by=actor.account_id,
         submitted_at=at,
         updated_at=at,
-        deadline=deadline_for(at, STEP_DAYS),
+        deadline=None if draft else deadline_for(at, STEP_DAYS),
         version=1,
     )
 
@@ -604,7 +609,7 @@ def submit(
         req = _new_request(
             cmd.kind, target.id if target is not None else None, region, dept,
             json.dumps(cmd.payload, ensure_ascii=False, sort_keys=True), reason, doc_no,
-            actor, at, deadline_for,
+            actor, at, deadline_for, draft=cmd.draft,
         )  # fmt: skip
         s.add(req)
         s.flush()
@@ -615,11 +620,49 @@ def submit(
             req,
             None,
             reason=reason,
-            details={"kind": cmd.kind, "payload": cmd.payload},
+            details={"kind": cmd.kind, "payload": cmd.payload, "draft": cmd.draft},
         )
         return view(req)
 
     return _run(uow, actor, ACTION_SUBMIT, str(cmd.target_account_id or ""), body)
+
+
+def submit_draft(
+    cmd: ActOn,
+    uow: UnitOfWork,
+    actor: Actor,
+    *,
+    now: datetime | None = None,
+    deadline_for: DeadlineFor = plus_calendar_days,
+) -> ChangeView:
+    """The author sends a draft on: it is checked again as if filed now (the person may
+    have moved since), and its first step's deadline starts."""
+    at = _now(now)
+
+    def body(s: Session) -> ChangeView:
+        req = _load(s, cmd.request_id)
+        if actor.account_id is None or actor.account_id != req.submitted_by:
+            _refuse("err.change_submitter_only")
+        _expect(req, "draft")
+        again = SubmitChange(req.kind, req.target_account_id, req.reason,
+                             json.loads(req.payload or "{}"), req.doc_no)  # fmt: skip
+        _, region, dept = _validate(s, again, at)
+        grants = load_grants(s, subject_of(actor.account_id))
+        if not holds_action(grants, ACCOUNT_UPDATE, region, dept):
+            _refuse("err.change_not_authorised", role=ACCOUNT_UPDATE, unit=f"{region}|{dept}")
+        route = resolve(region, dept)
+        before = _state_fields(req)
+        _transition(
+            s, req, "submitted", submitted_at=at, updated_at=at,
+            deadline=deadline_for(at, STEP_DAYS),
+            target_region=region, target_department=dept,
+            reviewer_role=route.reviewer_role, reviewer_unit=route.reviewer_unit,
+            executor_role=route.executor_role, executor_unit=route.executor_unit,
+        )  # fmt: skip
+        _audit(s, actor, ACTION_SUBMIT, req, before, details={"from_draft": True})
+        return view(req)
+
+    return _run(uow, actor, ACTION_SUBMIT, str(cmd.request_id), body)
 
 
 def review(
@@ -1264,6 +1307,7 @@ __all__ = [
     "reject",
     "review",
     "submit",
+    "submit_draft",
     "suspend",
     "sweep",
     "withdraw",

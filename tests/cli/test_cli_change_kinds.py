@@ -189,3 +189,20 @@ def test_a_leaver_signed_in_here_is_stopped_at_their_next_action(
     assert res.exit_code == 3, res.stdout + res.stderr
     assert json.loads(res.stdout)["error"]["code"]
     assert cli("--db", db_url, "whoami").exit_code == 3
+
+
+def test_draft_then_submit(cli: CliRun, db_url: str, people: Database) -> None:
+    sign_in_as(people, "submitter")
+    res = cli("--db", db_url, "--json", "change", "request", "modify", "target",
+              "--reason", "岗位调整", "--post", "科员", "--draft")  # fmt: skip
+    assert res.exit_code == 0, res.stderr
+    data = json.loads(res.stdout)["data"]
+    assert data["state"] == "draft" and data["deadline"] is None
+    rid = str(data["id"])
+    sign_in_as(people, "leader")
+    assert cli("--db", db_url, "change", "submit", rid).exit_code == 3
+    sign_in_as(people, "submitter")
+    res = cli("--db", db_url, "--json", "change", "submit", rid)
+    assert res.exit_code == 0, res.stderr
+    assert json.loads(res.stdout)["data"]["state"] == "submitted"
+    assert cli("--db", db_url, "change", "submit", rid).exit_code == 6

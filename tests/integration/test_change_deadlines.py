@@ -16,8 +16,8 @@ from accounts.change_queries import handover_preview, list_requests
 from accounts.changes import ActOn, SubmitChange, Sweep
 from audit_log.models import AuditEvent
 from casedb.engine import Database
-from casedb.errors import InvalidInput, PermissionDenied
-from casedb.models import Case
+from casedb.errors import Conflict, InvalidInput, PermissionDenied
+from casedb.models import Account, Case
 from tests.integration.test_changes import (
     NOW,
     ROWS,
@@ -190,3 +190,41 @@ def test_successors_are_refused_for_kinds_without_hand_over(db: Database) -> Non
     changes.review(ActOn(req.id), db.uow(), who(db, c.reviewer))
     with pytest.raises(InvalidInput):
         changes.execute(ActOn(req.id, (c.caseworker,)), db.uow(), who(db, c.executor))
+
+
+def test_a_draft_has_no_deadline_until_its_author_files_it(db: Database) -> None:
+    c = cast_for(db, ROWS[0])
+    draft = changes.submit(
+        SubmitChange("modify", c.target, "岗位调整", {"post": "科员"}, draft=True),
+        db.uow(), who(db, c.submitter),
+    )  # fmt: skip
+    assert (draft.state, draft.deadline) == ("draft", None)
+    with db.read() as s:
+        assert list_requests(s, c.reviewer, "to_review").items == []
+        assert [v.id for v in list_requests(s, c.submitter, "mine").items] == [draft.id]
+    with pytest.raises(Conflict):
+        changes.review(ActOn(draft.id), db.uow(), who(db, c.reviewer))
+    with pytest.raises(PermissionDenied):
+        changes.submit_draft(ActOn(draft.id), db.uow(), who(db, c.reviewer))
+    filed = changes.submit_draft(ActOn(draft.id), db.uow(), who(db, c.submitter))
+    assert filed.state == "submitted" and filed.deadline is not None
+    assert changes.review(ActOn(draft.id), db.uow(), who(db, c.reviewer)).state == "reviewed"
+
+
+def test_a_draft_is_checked_again_when_filed(db: Database) -> None:
+    c = cast_for(db, ROWS[0])
+    open_cases(db, c.target, 1)
+    heir = person(db, "heir", region="530102001000")
+    draft = changes.submit(
+        SubmitChange("offboard", c.target, "调离", {"successors": [heir]}, draft=True),
+        db.uow(), who(db, c.submitter),
+    )  # fmt: skip
+    with db.uow() as uow:
+        gone = uow.session.get(Account, heir)
+        assert gone is not None
+        gone.status = "disabled"
+        uow.commit()
+    with pytest.raises(InvalidInput):
+        changes.submit_draft(ActOn(draft.id), db.uow(), who(db, c.submitter))
+    with db.read() as s:
+        assert changes.get(s, draft.id).state == "draft"

@@ -11,6 +11,7 @@ from console.i18n import t
 
 app = typer.Typer(no_args_is_help=True, add_completion=False)
 app.command("request", help=t("cli.change_request_help"))(runtime.guarded(request.run))
+app.command("submit", help=t("cli.change_submit_help"))(runtime.guarded(request.run_submit))
 app.command("show", help=t("cli.change_show_help"))(runtime.guarded(show.run))
 app.command("review", help=t("cli.change_review_help"))(runtime.guarded(act.run_review))
 app.command("execute", help=t("cli.change_execute_help"))(runtime.guarded(act.run_execute))

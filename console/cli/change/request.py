@@ -81,6 +81,7 @@ def run(
     successors: list[str] = typer.Option(
         [], "--successor", metavar="LOGIN", help=t("cli.change_opt_successor")
     ),
+    draft: bool = typer.Option(False, "--draft", help=t("cli.change_opt_draft")),
 ) -> None:
     from accounts import changes
     from accounts.bootstrap import account_id_by_login
@@ -149,13 +150,29 @@ def run(
             payload[key] = when.isoformat() if when else None
     cal = c.load_calendar(db)
     if kind == "suspend":
+        if draft:
+            raise InvalidInput("err.cli_change_option_unfit", option="draft", kind=kind)
         assert target is not None
         view = changes.suspend(
             changes.Suspend(target, reason, doc_no), db.uow(), op.actor,
             deadline_for=cal.add_workdays,
         )  # fmt: skip
     else:
-        cmd = changes.SubmitChange(kind, target, reason, payload, doc_no=doc_no)
+        cmd = changes.SubmitChange(kind, target, reason, payload, doc_no=doc_no, draft=draft)
         view = changes.submit(cmd, db.uow(), op.actor, deadline_for=cal.add_workdays)
+    c.warn_calendar(cal)
+    c.done(view, "change.drafted" if draft else "change.submitted")
+
+
+def run_submit(request_id: int = c.REQUEST_ID) -> None:
+    from accounts import changes
+
+    db = runtime.open_database()
+    op = runtime.operator(db)
+    cal = c.load_calendar(db)
+    with c.lost_race(request_id):
+        view = changes.submit_draft(
+            changes.ActOn(request_id), db.uow(), op.actor, deadline_for=cal.add_workdays
+        )
     c.warn_calendar(cal)
     c.done(view, "change.submitted")

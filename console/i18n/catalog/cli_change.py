@@ -87,6 +87,9 @@ ZH: dict[str, str] = {
     "err.cli_change_option_unfit": "{kind} 申请不接受 --{option} 选项。",
     "err.cli_change_unit_needed": "{kind} 申请须用 --region 和 --department 指明单位。",
     "err.cli_change_name_needed": "onboard 申请须用 --name 写明姓名。",
+    "cli.change_opt_draft": "只存为草稿，暂不提交（之后用 jzctl change submit ID 提交）",
+    "cli.change_submit_help": "提交本人保存的草稿：按提交时的情况重新检查，第一步的期限从此刻算起。",
+    "change.drafted": "已保存草稿 {id}（{state}）：用 jzctl change submit {id} 提交。",
 }
 
 EN: dict[str, str] = {
@@ -176,4 +179,7 @@ EN: dict[str, str] = {
     "err.cli_change_option_unfit": "A {kind} request does not take --{option}.",
     "err.cli_change_unit_needed": "A {kind} request needs the unit: --region and --department.",
     "err.cli_change_name_needed": "An onboard request needs the person's name: --name.",
+    "cli.change_opt_draft": "save as a draft without filing it (file it later with jzctl change submit ID)",
+    "cli.change_submit_help": "File a draft of yours: it is checked again as of now, and its first step's deadline starts.",
+    "change.drafted": "Draft {id} saved ({state}): file it with jzctl change submit {id}.",
 }
