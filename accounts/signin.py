@@ -506,6 +506,40 @@ def current_session(
     raise PermissionDenied("err.session_expired" if why == "idle" else "err.session_ended")
 
 
+def change_own_password(
+    db: Database,
+    account_id: int,
+    current: str,
+    new_password: str,
+    actor: Actor,
+    *,
+    now: datetime | None = None,
+    policy: SignInPolicy = SIGNIN_POLICY,
+    password_policy: credentials.PasswordPolicy = credentials.PASSWORD_POLICY,
+) -> None:
+    """The signed-in person's new password, given the current one. A wrong current password
+    counts as a failed sign-in (it may lock the account) and gives the one sign-in error; a
+    new password the policy refuses is InvalidInput and nothing changes."""
+    now = _now(now)
+    with db.uow() as uow:
+        s = uow.session
+        account = s.get(Account, account_id)
+        cred = s.get(Credential, account_id, with_for_update=True)
+        sane = len(current.encode("utf-8")) <= password_policy.max_bytes
+        ok = False
+        if cred is None or cred.password_hash is None or not sane:
+            credentials.dummy_verify("-")
+        else:
+            ok, _ = credentials.verify_password(credentials.normalise(current), cred.password_hash)
+        if account is None or cred is None or not ok or _locked(cred, now):
+            raise _fail(uow, actor, "account.password_change", "wrong current password", now,
+                        account, count=cred is not None and not _locked(cred, now),
+                        policy=policy, key=SIGNIN_FAILED)  # fmt: skip
+        credentials.set_password(s, account_id, new_password, actor, now=now,
+                                 policy=password_policy)  # fmt: skip
+        uow.commit()
+
+
 def sign_out(db: Database, now: datetime | None = None) -> bool:
     """End this console's session and forget its token; False when none was open."""
     now = _now(now)

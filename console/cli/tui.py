@@ -23,8 +23,8 @@ def _is_terminal() -> bool:
 
 
 def _signed_in(db: Database) -> AccountInfo | None:
-    """The admin signed in at this console with ``jzctl login``, if any (the TUI's own
-    sign-in screen comes later); nobody signed in means a read-only console."""
+    """The admin signed in at this console with ``jzctl login``, if any; nobody signed in
+    means the console opens on its sign-in screen."""
     from accounts.session import find_account
     from accounts.signin import current_session
     from casedb.errors import InvalidInput, PermissionDenied
@@ -39,6 +39,7 @@ def _signed_in(db: Database) -> AccountInfo | None:
 
 def run(
     demo: bool = typer.Option(False, "--demo", help=t("cli.opt_tui_demo")),
+    readonly: bool = typer.Option(False, "--readonly", help=t("cli.opt_tui_readonly")),
 ) -> None:
     from casedb.errors import NotFound, UsageProblem
 
@@ -61,7 +62,7 @@ def run(
 
         from console.tui.app import JzApp
 
-        app = JzApp(db, user=user, demo=demo)
+        app = JzApp(db, user=user, demo=demo, readonly=readonly, sign_in=not demo)
         app.run()
         code = app.return_code or 0  # 1 when the app ended on an error (Textual shows it)
     finally:

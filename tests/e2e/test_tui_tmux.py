@@ -134,7 +134,15 @@ def pane(env: dict[str, str]) -> Iterator[tuple[Pane, dict[str, str]]]:
 def start(pane: Pane, env: dict[str, str], *args: str) -> None:
     exports = " ".join(
         f"{k}={shlex.quote(env[k])}"
-        for k in ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME")
+        for k in (
+            "XDG_DATA_HOME",
+            "XDG_CONFIG_HOME",
+            "XDG_STATE_HOME",
+            "XDG_CACHE_HOME",
+            "JZ_KEYRING_FILE",
+            "JZ_KEYRING_PASSPHRASE",
+        )
+        if k in env
     )
     command = " ".join(shlex.quote(a) for a in (jzctl_path(), *args))
     # Keep the pane open after the app ends, so that its exit code can be read.
@@ -186,14 +194,39 @@ def test_walk_down_to_a_village_in_demo_mode(
     p.wait_for("JZ-EXIT=0")
 
 
-def test_english_without_demo_shows_no_banner(
+def test_english_without_demo_signs_in_on_its_own_screen(
     pane: tuple[Pane, dict[str, str]], demo_db: str
 ) -> None:
+    from casedb.engine import Database
+    from tests.support.people import PASSWORD, make_person
+
+    db = Database(demo_db)
+    try:
+        make_person(db, "clerk", full_name="王小丫", role="caseworker")
+    finally:
+        db.dispose()
     p, env = pane
+    # A headless console keeps its session token in an encrypted keyring file.
+    env["JZ_KEYRING_FILE"] = str(Path(env["XDG_DATA_HOME"]) / "keyring.jzkr")
+    env["JZ_KEYRING_PASSPHRASE"] = "tmux-test-passphrase"
     start(p, env, "--lang", "en", "--db", demo_db, "tui")
-    screen = p.wait_for("Region tree", "昆明市", "Not signed in")
+    screen = p.wait_for("Sign in", "Authenticator code")
     assert "DEMO" not in screen
-    assert "Quit" in screen
+
+    def field(*keys: str) -> None:
+        # One field at a time: the focus moves on between keystrokes, as with a person.
+        p.send(*keys)
+        time.sleep(0.3)
+
+    field("clerk", "Enter")
+    field("wrong-password-1", "Enter")
+    field("Enter")
+    p.wait_for("Sign-in failed")
+    # The password field is emptied and has the focus again.
+    field(PASSWORD, "Enter")
+    field("Enter")
+    screen = p.wait_for("Region tree", "昆明市", "王小丫")
+    assert "DEMO" not in screen
     p.send("C-q")
     p.wait_for("JZ-EXIT=0")
 

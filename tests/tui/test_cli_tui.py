@@ -39,7 +39,15 @@ def fake_terminal(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
     runs: list[dict[str, Any]] = []
 
     def run(self: JzApp) -> int:
-        runs.append({"user": self.user, "demo": self.demo, "url": self.database.redacted_url})
+        runs.append(
+            {
+                "user": self.user,
+                "demo": self.demo,
+                "url": self.database.redacted_url,
+                "first": self.DEFAULT_MODE,
+                "readonly": self.readonly,
+            }
+        )
         return 0
 
     monkeypatch.setattr(tui, "_is_terminal", lambda: True)
@@ -69,12 +77,20 @@ def test_demo_signs_in_as_the_demo_admin(
     assert run["user"].full_name == "演示管理员"
 
 
-def test_without_demo_nobody_is_signed_in(
+def test_without_demo_nobody_is_signed_in_and_the_sign_in_screen_comes_first(
     cli: Any, db: Database, fake_terminal: list[dict[str, Any]]
 ) -> None:
-    result = cli("--db", db.raw_url, "tui")
+    result = cli("--db", db.raw_url, "tui", "--readonly")
     assert result.exit_code == 0, result.stderr
-    assert fake_terminal == [{"user": None, "demo": False, "url": db.redacted_url}]
+    assert fake_terminal == [
+        {
+            "user": None,
+            "demo": False,
+            "url": db.redacted_url,
+            "first": "signin",
+            "readonly": True,
+        }
+    ]
 
 
 def test_uninitialised_database_is_refused_before_the_app_starts(

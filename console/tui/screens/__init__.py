@@ -30,13 +30,18 @@ class AreaScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         app = self.jz
-        yield TopBar(app.database.redacted_url, app.user)
+        yield TopBar(app.database.redacted_url, app.user, readonly=app.readonly)
         if app.demo:
             yield DemoBanner()
         yield NavBar(app.areas, current=self.AREA)
         with Container(id="area-body"):
             yield from self.compose_body()
         yield Footer()
+
+    @property
+    def writable(self) -> bool:
+        """False in read-only mode: screens hide every action that would change something."""
+        return not self.jz.readonly
 
     def compose_body(self) -> ComposeResult:  # pragma: no cover - every area overrides it
         yield from ()

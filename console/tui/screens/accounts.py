@@ -459,13 +459,19 @@ class AccountsScreen(AreaScreen):
                 # While the filter has focus, "/" is typed into it.
                 return not isinstance(self.focused, Input)
             case "create":
-                return self.may_somewhere(ACCOUNT_CREATE)
+                return self.writable and self.may_somewhere(ACCOUNT_CREATE)
             case "edit":
-                return row is not None and self.may(
-                    ACCOUNT_UPDATE, row.region_code, row.department_code
+                return (
+                    self.writable
+                    and row is not None
+                    and self.may(ACCOUNT_UPDATE, row.region_code, row.department_code)
                 )
             case "status":
-                return bool(parameters) and self._status_allowed(str(parameters[0]), row)
+                return (
+                    self.writable
+                    and bool(parameters)
+                    and self._status_allowed(str(parameters[0]), row)
+                )
         return True
 
     # --- loading (thread workers posting plain data back) ---------------------------------

@@ -53,15 +53,21 @@ class TopBar(Horizontal):
     }
     TopBar > #top-db { width: 1fr; padding: 0 1; color: $text-muted; }
     TopBar > #top-user { width: auto; max-width: 50%; padding: 0 1; text-style: bold; }
+    TopBar > #top-readonly {
+        width: auto; padding: 0 1; background: $error; color: $text; text-style: bold;
+    }
     """
 
-    def __init__(self, database: str, user: AccountInfo | None) -> None:
+    def __init__(self, database: str, user: AccountInfo | None, *, readonly: bool = False) -> None:
         super().__init__(id="top-bar")
         self.database = database
         self.user = user
+        self.readonly = readonly
 
     def compose(self) -> ComposeResult:
         yield Static(Content(t("tui.title")), id="top-title")
+        if self.readonly:
+            yield Static(Content(t("tui.readonly_badge")), id="top-readonly")
         yield Static(Content(t("tui.header_db", url=self.database)), id="top-db")
         yield Static(Content(user_label(self.user)), id="top-user")
 
