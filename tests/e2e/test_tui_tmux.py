@@ -171,6 +171,9 @@ def test_walk_down_to_a_village_in_demo_mode(
 ) -> None:
     p, env = pane
     start(p, env, "--db", demo_db, "tui", "--demo")
+    # The overview comes first; 1 opens the region tree.
+    p.wait_for("我的概览", "待我审核的申请", "演示数据 DEMO", timeout=30)
+    p.send("1")
     screen = p.wait_for("昆明市（14）", "演示数据 DEMO", timeout=30)
     assert "用户 演示管理员（demo-admin）" in screen
     assert "数据库 sqlite:///" in screen
@@ -225,6 +228,8 @@ def test_english_without_demo_signs_in_on_its_own_screen(
     # The password field is emptied and has the focus again.
     field(PASSWORD, "Enter")
     field("Enter")
+    screen = p.wait_for("My overview", "王小丫")
+    p.send("1")
     screen = p.wait_for("Region tree", "昆明市", "王小丫")
     assert "DEMO" not in screen
     p.send("C-q")

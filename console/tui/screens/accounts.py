@@ -608,6 +608,11 @@ class AccountsScreen(AreaScreen):
     def action_focus_filter(self) -> None:
         self.query_one("#acc-filter", Input).focus()
 
+    def open_with(self, filter_text: str) -> None:
+        """Show the list under this filter (a dashboard figure opens it this way)."""
+        self.query_one("#acc-filter", Input).value = filter_text
+        self.apply_filter()
+
     def action_back(self) -> None:
         self.account_table.focus()
 
