@@ -33,7 +33,7 @@ import binascii
 import json
 import os
 import struct
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -274,8 +274,16 @@ def _passphrase_ok(passphrase: str) -> None:
         raise InvalidInput("err.key_passphrase_short", min=MIN_PASSPHRASE)
 
 
-def export_key(session: Session, passphrase: str, *, actor: Actor | None = None) -> bytes:
-    """Every key version of this database, sealed under a passphrase (scrypt + SM4-GCM).
+def export_key(
+    session: Session,
+    passphrase: str,
+    *,
+    actor: Actor | None = None,
+    extras: Mapping[str, str] | None = None,
+) -> bytes:
+    """Every key version of this database, sealed under a passphrase (scrypt + SM4-GCM),
+    with ``extras``: the console's other secrets by keyring name (the audit anchor key, the
+    backup keys), so that another console can verify anchors and restore backups.
 
     The body is JSON naming its format, the database (chain id), the versions and the current
     one, so ``import_key`` can refuse a file for another database before asking anything.
@@ -283,18 +291,19 @@ def export_key(session: Session, passphrase: str, *, actor: Actor | None = None)
     _passphrase_ok(passphrase)
     chain = chain_id(session)
     current = _current(session, write=False)
-    secrets: dict[str, str] = {}
+    versions: dict[str, str] = {}
     for version in range(1, current.version + 1):
         raw = keystore.get_secret(_name(chain, version))
         if raw is not None:
-            secrets[str(version)] = raw
+            versions[str(version)] = raw
+    secrets: dict[str, Any] = {"versions": versions, "extras": dict(extras or {})}
     salt = crypto.random_bytes(16)
     key = crypto.derive_key(passphrase, salt, log2_n=EXPORT_LOG2_N)
     header = {
         "format": EXPORT_FORMAT,
         "chain_id": chain,
         "current": current.version,
-        "versions": sorted(int(v) for v in secrets),
+        "versions": sorted(int(v) for v in versions),
         "kdf": "scrypt",
         "log2_n": EXPORT_LOG2_N,
         "r": 8,
@@ -306,19 +315,27 @@ def export_key(session: Session, passphrase: str, *, actor: Actor | None = None)
     data = crypto.sm4_gcm_encrypt(key, json.dumps(secrets).encode(), aad)
     if actor is not None:
         record(session, actor, "key.export", target_kind="data_key", target_id=chain,
-               details={"versions": header["versions"], "current": current.version})  # fmt: skip
+               details={"versions": header["versions"], "current": current.version,
+                        "extras": sorted(secrets["extras"])})  # fmt: skip
     doc = {**header, "data": base64.b64encode(data).decode()}
     return (json.dumps(doc, indent=1, sort_keys=True) + "\n").encode("utf-8")
 
 
 def import_key(
-    session: Session, blob: bytes, passphrase: str, *, actor: Actor | None = None
+    session: Session,
+    blob: bytes,
+    passphrase: str,
+    *,
+    actor: Actor | None = None,
+    extras_allowed: Collection[str] = (),
 ) -> int:
-    """Put the key versions of an exported file into this console's keyring.
+    """Put the key versions of an exported file (and those of its extra secrets whose names
+    are in ``extras_allowed``) into this console's keyring.
 
-    Refuses a file of another database and a wrong passphrase; never overwrites a version
-    this keyring already holds with a different secret. Returns the current version now in
-    effect. With ``actor`` the import is recorded (``key.import``) in the caller's transaction."""
+    Refuses a file of another database and a wrong passphrase; never overwrites a version or
+    a secret this keyring already holds with a different one. Returns the current version now
+    in effect. With ``actor`` the import is recorded (``key.import``) in the caller's
+    transaction."""
     try:
         doc = json.loads(blob.decode("utf-8"))
         if not isinstance(doc, dict) or doc.get("format") != EXPORT_FORMAT:
@@ -338,9 +355,20 @@ def import_key(
     key = crypto.derive_key(passphrase, salt, log2_n=log2_n)
     aad = json.dumps(header, sort_keys=True, separators=(",", ":")).encode()
     try:
-        secrets = json.loads(crypto.sm4_gcm_decrypt(key, data, aad))
+        body = json.loads(crypto.sm4_gcm_decrypt(key, data, aad))
     except crypto.DecryptionFailed as exc:
         raise InvalidInput("err.key_passphrase_wrong") from exc
+    # Files from before extras held the versions alone.
+    secrets = body.get("versions", body) if "extras" in body else body
+    extras = body.get("extras", {}) if "extras" in body else {}
+    if not isinstance(secrets, dict) or not isinstance(extras, dict):
+        raise InvalidInput("err.key_file_invalid")
+    for name, raw in extras.items():
+        if name not in extras_allowed or not isinstance(raw, str):
+            continue
+        have = keystore.get_secret(name)
+        if have is not None and have != raw:
+            raise InvalidInput("err.key_secret_clash", name=name[:60])
     written = []
     for name, raw in sorted(secrets.items(), key=lambda kv: int(kv[0])):
         version = int(name)
@@ -357,10 +385,16 @@ def import_key(
     if _load(chain, current) is None:  # pragma: no cover - the file holds its current version
         raise InvalidInput("err.key_file_invalid")
     _set_current(chain, current)
+    brought = []
+    for name, raw in sorted(extras.items()):
+        if name in extras_allowed and isinstance(raw, str) and keystore.get_secret(name) is None:
+            keystore.set_secret(name, raw)
+            brought.append(name)
     session.info.pop(_STATE, None)
     if actor is not None:
         record(session, actor, "key.import", target_kind="data_key", target_id=chain,
-               details={"versions": written, "current": current})  # fmt: skip
+               details={"versions": written, "current": current,
+                        "extras": brought})  # fmt: skip
     return current
 
 

@@ -159,6 +159,63 @@ def audit_chain(s: Session, scope: Scope) -> Figure:
     return Figure("audit_chain", None, state, "audit", details=details)
 
 
+def _holds_any(scope: Scope, actions: Sequence[str]) -> bool:
+    from rbac.templates import TEMPLATES
+
+    return any(
+        g.role in TEMPLATES and set(actions) & set(TEMPLATES[g.role].actions) for g in scope.grants
+    )
+
+
+def backups(s: Session, scope: Scope) -> Figure | None:
+    """Each class's newest verified backup: classes whose RPO is not met, out of all. Read
+    from the catalogue beside the backups (signatures checked when the keys are here)."""
+    from ops import catalogue, classes, keys, retention
+
+    if not _holds_any(scope, ("system.config", "policy.edit")):
+        return None
+    try:
+        k: keys.BackupKeys | None = keys.load()
+    except Exception:  # no keys yet: nothing was ever backed up here
+        k = None
+    root = catalogue.default_root()
+    found = retention.status(catalogue.read(root, k), classes.policy(), scope.now)
+    missed = [c.name for c in found if not c.rpo_met]
+    details: dict[str, Any] = {
+        f"backup_{c.name}": "—" if c.age_hours is None else f"{c.age_hours:.0f}" for c in found
+    }
+    return Figure("backups", len(missed), ALERT if missed else OK, "", details=details)
+
+
+def incidents(s: Session, scope: Scope) -> Figure | None:
+    """Open incidents, and those whose report to the provincial office is overdue."""
+    from audit_log.incidents import READ_ACTIONS, IncidentQuery, list_incidents, overdue
+
+    if not _holds_any(scope, READ_ACTIONS):
+        return None
+    open_ = list_incidents(s, IncidentQuery(open_only=True), scope.now)
+    late = overdue(s, scope.now)
+    state = ALERT if late else TODO if open_ else OK
+    return Figure("incidents", len(open_), state, "",
+                  details={"report_overdue": len(late)})  # fmt: skip
+
+
+def drills(s: Session, scope: Scope) -> Figure | None:
+    """Emergency plans not drilled in the last 12 months (or never), and the oldest drill."""
+    from audit_log.incidents import READ_ACTIONS
+    from ops.drills import plan_status
+
+    if not _holds_any(scope, READ_ACTIONS):
+        return None
+    found = plan_status(s, now=scope.now)
+    late = [p for p in found if p.overdue]
+    drilled = [p.last_drilled for p in found if p.last_drilled is not None]
+    details: dict[str, Any] = {"plans": len(found)}
+    if drilled:
+        details["oldest_drill_days"] = (scope.now - min(drilled)).days
+    return Figure("drills", len(late), ALERT if late else OK, "", details=details)
+
+
 FIGURES: list[FigureFn] = [
     changes_to_review,
     changes_to_execute,
@@ -166,6 +223,9 @@ FIGURES: list[FigureFn] = [
     locked_accounts,
     coverage_gaps,
     audit_chain,
+    backups,
+    incidents,
+    drills,
 ]
 
 

@@ -29,17 +29,25 @@ def build_app() -> typer.Typer:
         account,
         activate,
         audit,
+        backup,
         calendar,
+        case,
         change,
         db,
         demo,
+        drill,
+        incident,
         init,
         key,
         login,
         logout,
         org,
+        passwd,
+        plan,
         policy,
+        review,
         role,
+        status,
         tui,
         whoami,
     )
@@ -81,6 +89,8 @@ def build_app() -> typer.Typer:
     activate.register(app)
     logout.register(app)
     whoami.register(app)
+    passwd.register(app)
+    status.register(app)
     app.add_typer(db.app, name="db", help=t("cli.db_help"))
     app.add_typer(org.app, name="org", help=t("cli.org_help"))
     app.add_typer(audit.app, name="audit", help=t("cli.audit_help"))
@@ -90,6 +100,12 @@ def build_app() -> typer.Typer:
     app.add_typer(key.app, name="key", help=t("cli.key_help"))
     app.add_typer(calendar.app, name="calendar", help=t("cli.calendar_help"))
     app.add_typer(change.app, name="change", help=t("cli.change_help"))
+    app.add_typer(case.app, name="case", help=t("cli.case_help"))
+    app.add_typer(review.app, name="review", help=t("cli.review_help"))
+    app.add_typer(backup.app, name="backup", help=t("cli.backup_help"))
+    app.add_typer(incident.app, name="incident", help=t("cli.incident_help"))
+    app.add_typer(plan.app, name="plan", help=t("cli.plan_help"))
+    app.add_typer(drill.app, name="drill", help=t("cli.drill_help"))
     return app
 
 

@@ -78,3 +78,45 @@ def test_short_passphrase_and_existing_file_write_nothing(cli, db_url: str, tmp_
     assert res.exit_code == 6 and key.read_text() == "keep me"
     assert [e[1] for e in events(db, "key.export")] == []
     db.dispose()
+
+
+def test_the_anchor_key_and_backup_keys_travel_with_the_data_key(
+    cli, db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    from audit_log.anchors import anchor_key, forget_cached_keys, key_name
+    from casedb import keystore
+    from ops import keys as backup_keys
+
+    db = setup_admin(cli, db_url)
+    make_person(db, "sys.admin", role="system_admin", region="530000000000",
+                department="coord", role_department="*")  # fmt: skip
+    sign_in_as(db, "sys.admin")
+    made = backup_keys.load(create=True)
+    with db.uow() as uow:
+        chain = personal.chain_id(uow.session)
+        anchor_key(uow.session, chain)  # made with the first anchor
+        uow.commit()
+    anchor = keystore.get_secret(key_name(chain))
+    assert anchor is not None
+    pw = tmp_path / "pass.txt"
+    pw.write_text("a long enough passphrase\n")
+    key = tmp_path / "key.json"
+    res = cli("--db", db_url, "key", "export", "--to", str(key), "--passphrase-file", str(pw))
+    assert res.exit_code == 0, res.stderr
+    assert made.seal.hex() not in key.read_text() and anchor not in key.read_text()
+    # A console whose keyring already holds a different backup key: refused, nothing written.
+    monkeypatch.setenv("JZ_KEYRING_FILE", str(tmp_path / "clash.jzkr"))
+    personal.forget_cached_keys()
+    forget_cached_keys()
+    keystore.set_secret(backup_keys.SEAL_KEY, "00" * 16)
+    clash = cli("--db", db_url, "key", "import", str(key), "--passphrase-file", str(pw))
+    assert clash.exit_code == 5
+    assert keystore.get_secret(key_name(chain)) is None
+    # A fresh console gets all three.
+    monkeypatch.setenv("JZ_KEYRING_FILE", str(tmp_path / "other.jzkr"))
+    personal.forget_cached_keys()
+    forget_cached_keys()
+    ok = cli("--db", db_url, "key", "import", str(key), "--passphrase-file", str(pw))
+    assert ok.exit_code == 0, ok.stderr
+    assert backup_keys.load() == made
+    assert keystore.get_secret(key_name(chain)) == anchor

@@ -10,9 +10,12 @@ import pytest
 import sqlalchemy as sa
 
 import accounts.change_models
-import accounts.models  # noqa: F401
+import accounts.models
+import accounts.review_models  # noqa: F401
+import audit_log.incident_models
 import audit_log.models  # noqa: F401  (registers the audit tables on the metadata)
-import casedb.calendar  # noqa: F401
+import casedb.calendar
+import casedb.supervision_models  # noqa: F401
 import rbac.models  # noqa: F401
 from casedb.engine import Database
 from casedb.errors import Conflict

@@ -131,7 +131,7 @@ def detail(app: JzApp) -> str:
 
 
 def settled(app: JzApp) -> bool:
-    return app.current_mode == "accounts" and not screen(app).loading
+    return app.current_mode == "accounts" and not screen(app).fetching
 
 
 async def open_accounts(app: JzApp, pilot: Pilot[int]) -> None:

@@ -75,7 +75,7 @@ def plain(app: JzApp, selector: str) -> str:
 
 def settled(app: JzApp) -> bool:
     screen = app.screen
-    return isinstance(screen, AuditScreen) and not screen.loading
+    return isinstance(screen, AuditScreen) and not screen.fetching
 
 
 async def open_audit(app: JzApp, pilot: Pilot[int]) -> None:
@@ -342,7 +342,7 @@ async def refused(app: JzApp, pilot: Pilot[int]) -> AuditScreen:
     await pilot.press("2")
     await wait_until(pilot, lambda: isinstance(app.screen, AuditScreen))
     screen = audit(app)
-    await wait_until(pilot, lambda: screen.may_read is False and not screen.loading)
+    await wait_until(pilot, lambda: screen.may_read is False and not screen.fetching)
     return screen
 
 
@@ -361,7 +361,7 @@ async def assert_shows_only_the_sentence(app: JzApp, pilot: Pilot[int]) -> None:
     await pilot.pause()
     assert not screen.verifying and not screen.query_one("#audit-verify").display
     await pilot.press("r")  # nor does trying again
-    await wait_until(pilot, lambda: not screen.loading)
+    await wait_until(pilot, lambda: not screen.fetching)
     assert rows(app) == [] and plain(app, "#audit-status") == NOT_AUDIT_ADMIN
 
 

@@ -155,6 +155,7 @@ async def test_header_shows_database_and_user_and_demo_banner_only_in_demo(
         assert "jzctl 救助平台管理控制台" in text
     demo_app = JzApp(db, user=user, demo=True)
     async with demo_app.run_test(size=SIZE) as pilot:
+        await pilot.press("1")  # a signed-in admin starts on the overview
         await wait_until(pilot, lambda: bool(loaded_names(demo_app, "530000000000")))
         banner = demo_app.screen.query_one("#demo-banner", Static)
         assert "演示数据 DEMO" in plain(banner)
@@ -221,6 +222,7 @@ async def test_region_and_user_names_cannot_inject_markup(db: Database) -> None:
     user = add_account(db, "demo-admin", "[red]张三[/]", "530000000000")
     app = JzApp(db, user=user, demo=True)
     async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("1")  # a signed-in admin starts on the overview
         await wait_until(pilot, lambda: len(loaded_names(app, "530000000000")) == 16)
         for key, code in (
             ("down", "530100000000"),

@@ -1,4 +1,5 @@
-"""``jzctl key import FILE``: put an exported data key into this console's keyring.
+"""``jzctl key import FILE``: put an exported data key (and the audit anchor key and backup
+keys it carries) into this console's keyring.
 
 No sign-in is needed: a console without the key cannot read what sign-in itself needs (the
 sealed TOTP secrets), and the file is useless without its passphrase. The import is audited."""
@@ -21,6 +22,7 @@ def run(
     from accounts import personal
     from audit_log.actor import local_actor
     from casedb.errors import NotFound, PermissionDenied
+    from ops.keys import console_secret_names
 
     if not file.is_file():
         raise NotFound("err.file_not_found", path=str(file))
@@ -32,7 +34,10 @@ def run(
         actor = local_actor()
     passphrase = _passphrase.read(passphrase_file, confirm=False)
     with db.uow() as uow:
-        current = personal.import_key(uow.session, blob, passphrase, actor=actor)
+        allowed = console_secret_names(personal.chain_id(uow.session))
+        current = personal.import_key(
+            uow.session, blob, passphrase, actor=actor, extras_allowed=allowed
+        )
         uow.commit()
     runtime.emit(
         {"file": str(file), "current_version": current},

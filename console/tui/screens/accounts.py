@@ -343,7 +343,7 @@ class AccountsScreen(AreaScreen):
         self.account_filter = AccountFilter()
         self.rows: dict[int, AccountRow] = {}
         self.next_after: str | None = None
-        self.loading = False
+        self.fetching = False
         self.rights: Enforcer | None = None
         self._generation = 0
         self._detail_id: int | None = None
@@ -484,14 +484,14 @@ class AccountsScreen(AreaScreen):
         self._detail_id = None
         self.account_table.clear()
         self._show_detail(None)
-        self.loading = True
+        self.fetching = True
         self._set_status(Content(t("tui.accounts.loading")))
         self.fetch_page(self._generation, self.account_filter, None)
 
     def load_next_page(self) -> None:
-        if self.loading or self.next_after is None:
+        if self.fetching or self.next_after is None:
             return
-        self.loading = True
+        self.fetching = True
         self.fetch_page(self._generation, self.account_filter, self.next_after)
 
     @work(thread=True, group="accounts-page")
@@ -516,7 +516,7 @@ class AccountsScreen(AreaScreen):
     def _page_loaded(self, message: PageLoaded) -> None:
         if message.generation != self._generation:
             return  # the filter changed since
-        self.loading = False
+        self.fetching = False
         self.next_after = message.next_after
         table = self.account_table
         first_page = table.row_count == 0
@@ -540,7 +540,7 @@ class AccountsScreen(AreaScreen):
     def _page_failed(self, message: PageFailed) -> None:
         if message.generation != self._generation:
             return
-        self.loading = False
+        self.fetching = False
         text = t("tui.load_failed", reason=message.reason)
         self._set_status(Content.styled(text, "bold $text-error"))
         self.notify(text, severity="error", markup=False)

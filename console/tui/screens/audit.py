@@ -212,7 +212,7 @@ class AuditScreen(AreaScreen):
         self.query_filter = AuditQuery(limit=PAGE_SIZE)
         self.events: dict[int, EventView] = {}
         self.next_before: int | None = None
-        self.loading = False
+        self.fetching = False
         self.verifying = False
         self.last_verify: VerifyResult | None = None
         self._generation = 0
@@ -285,14 +285,14 @@ class AuditScreen(AreaScreen):
         self._detail_seq = None
         self.event_table.clear()
         self._show_detail(None)
-        self.loading = True
+        self.fetching = True
         self._set_status(Content(t("tui.audit.loading")))
         self.fetch_page(self._generation, self.query_filter)
 
     def load_next_page(self) -> None:
-        if self.loading or self.next_before is None:
+        if self.fetching or self.next_before is None:
             return
-        self.loading = True
+        self.fetching = True
         self.fetch_page(self._generation, replace(self.query_filter, before=self.next_before))
 
     @property
@@ -321,7 +321,7 @@ class AuditScreen(AreaScreen):
     def _page_loaded(self, message: PageLoaded) -> None:
         if message.generation != self._generation:
             return  # the filter changed since
-        self.loading = False
+        self.fetching = False
         if self.may_read is not True:
             self.may_read = True
             self._show_allowed(True)
@@ -342,14 +342,14 @@ class AuditScreen(AreaScreen):
     def _page_failed(self, message: PageFailed) -> None:
         if message.generation != self._generation:
             return
-        self.loading = False
+        self.fetching = False
         text = t("tui.load_failed", reason=message.reason)
         self._set_status(Content.styled(text, "bold $text-error"))
         self.notify(text, severity="error", markup=False)
 
     @on(ReadRefused)
     def _read_refused(self, message: ReadRefused) -> None:
-        self.loading = False
+        self.fetching = False
         self.may_read = False
         self.events.clear()
         self.next_before = None

@@ -120,12 +120,15 @@ class OrgScreen(AreaScreen):
     CSS_PATH = "org.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("r", "refresh_region", "tui.org_bind_refresh", id="org.refresh"),
+        Binding("slash", "find_region", "tui.org_bind_find", id="org.find"),
     ]
 
     def __init__(self) -> None:
         super().__init__()
         self._by_code: dict[str, TreeNode[RegionItem | None]] = {}
         self._detail_code: str | None = None
+        # The regions still to open on the way to a region asked for (``open_with``).
+        self._goto: list[str] = []
 
     # --- layout ----------------------------------------------------------------------
 
@@ -181,6 +184,53 @@ class OrgScreen(AreaScreen):
         if not get_current_worker().is_cancelled:
             self.post_message(DetailLoaded(detail))
 
+    # --- going to a region (the command line, a dashboard figure) ---------------------------
+
+    def action_find_region(self) -> None:
+        """/ asks for a region by name or code, on the command line."""
+        from console.tui.screens.palette import CommandLine
+
+        self.app.push_screen(CommandLine(":org "))
+
+    def open_with(self, text: str) -> None:
+        """Open the tree down to a region given by code or exact name."""
+        self._resolve(text.strip())
+
+    @work(thread=True, exclusive=True, group="goto")
+    def _resolve(self, text: str) -> None:
+        from accounts.org import resolve_region
+        from casedb.regions import ancestors
+
+        try:
+            with self.jz.database.read() as session:
+                code = resolve_region(session, text).code
+        except Exception as exc:
+            self.post_message(LoadFailed(_first_line(exc)))
+            return
+        self.app.call_from_thread(self._go, ancestors(code))
+
+    def _go(self, path: list[str]) -> None:
+        self._goto = list(path)
+        self._step()
+
+    def _step(self) -> None:
+        """Open the next region on the way as soon as its node exists."""
+        while self._goto:
+            node = self._by_code.get(self._goto[0])
+            if node is None:
+                return  # its parent's children are on their way: _children_loaded calls back
+            self._goto.pop(0)
+            if not self._goto:
+                self.region_tree.move_cursor(node)
+                self.region_tree.scroll_to_node(node)
+                return
+            if not node.is_expanded:
+                node.expand()
+            item = node.data
+            if isinstance(item, RegionItem) and not item.loaded:
+                self.load_children(node)
+                return
+
     # --- the tree ----------------------------------------------------------------------
 
     @property
@@ -211,7 +261,10 @@ class OrgScreen(AreaScreen):
             first = self._by_code[message.nodes[0].code]
             if len(message.nodes) == 1:
                 first.expand()
-            self.call_after_refresh(tree.move_cursor, first)
+            if not self._goto:
+                self.call_after_refresh(tree.move_cursor, first)
+        if self._goto:
+            self.call_after_refresh(self._step)
 
     @on(Tree.NodeExpanded)
     def _expanded(self, event: Tree.NodeExpanded[RegionItem | None]) -> None:

@@ -1,0 +1,130 @@
+"""Every action of the console by name: the command palette (Ctrl+P, titles such as
+``账号：新建``), the ``:`` command line (``:account 五华区 民政``) and the help screen read the
+same table.
+
+A command names the area it happens in, an action of that area's screen (with arguments) or a
+filter for its list, the rbac action it needs and whether it changes anything. The palette
+lists only what the signed-in admin may do: the rbac action held somewhere in their grants,
+and nothing that changes data in read-only mode. The screens still decide each action against
+the row at hand, and the services authorise and audit every change themselves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from console.i18n import t
+from rbac.store import Grant
+from rbac.templates import (
+    ACCOUNT_CREATE,
+    ACCOUNT_UPDATE,
+    AUDIT_READ,
+    TEMPLATES,
+)
+
+
+@dataclass(frozen=True)
+class Command:
+    key: str  # catalogue key of its title: tui.cmd.<key>
+    area: str = ""  # the area (mode) it happens in; "" for the app itself
+    action: str = ""  # an action of that screen (or of the app when area is "")
+    filter: str = ""  # or a filter for that screen's list
+    requires: str = ""  # an rbac action the admin must hold somewhere
+    writes: bool = False
+
+    @property
+    def title(self) -> str:
+        return t(f"tui.cmd.{self.key}")
+
+
+COMMANDS: tuple[Command, ...] = (
+    Command("dashboard", "dashboard"),
+    Command("dashboard_refresh", "dashboard", "refresh"),
+    Command("org", "org"),
+    Command("audit", "audit", requires=AUDIT_READ),
+    Command("audit_verify", "audit", "verify", requires=AUDIT_READ),
+    Command("audit_denied", "audit", filter="outcome:denied", requires=AUDIT_READ),
+    Command("accounts", "accounts", requires=ACCOUNT_UPDATE),
+    Command("account_create", "accounts", "create", requires=ACCOUNT_CREATE, writes=True),
+    Command("accounts_locked", "accounts", filter="status:locked", requires=ACCOUNT_UPDATE),
+    Command("accounts_pending", "accounts", filter="status:pending", requires=ACCOUNT_UPDATE),
+    Command("changes_to_review", "changes", filter="to_review"),
+    Command("changes_to_execute", "changes", filter="to_execute"),
+    Command("changes_mine", "changes", filter="mine"),
+    Command("changes_overdue", "changes", filter="overdue"),
+    Command("theme_contrast", "", "theme('jz-contrast')"),
+    Command("theme_default", "", "theme('textual-dark')"),
+    Command("lock", "", "lock_now"),
+    Command("help", "", "help"),
+    Command("quit", "", "quit"),
+)
+
+
+def holds_somewhere(grants: Sequence[Grant], action: str) -> bool:
+    return any(g.role in TEMPLATES and action in TEMPLATES[g.role].actions for g in grants)
+
+
+def available(
+    commands: Iterable[Command],
+    grants: Sequence[Grant],
+    *,
+    areas: Iterable[str],
+    readonly: bool,
+    signed_in: bool,
+) -> list[Command]:
+    """What this admin may do from here."""
+    here = set(areas)
+    out = []
+    for c in commands:
+        if c.area and c.area not in here:
+            continue
+        if c.writes and readonly:
+            continue
+        if c.requires and not holds_somewhere(grants, c.requires):
+            continue
+        if c.key == "lock" and not signed_in:
+            continue
+        out.append(c)
+    return out
+
+
+# --- the ":" command line -----------------------------------------------------------------
+
+# Words for areas, in both languages; the rest of the line is that area's filter.
+VERBS: dict[str, str] = {
+    "account": "accounts",
+    "accounts": "accounts",
+    "账号": "accounts",
+    "change": "changes",
+    "changes": "changes",
+    "变更": "changes",
+    "org": "org",
+    "区划": "org",
+    "audit": "audit",
+    "审计": "audit",
+    "dash": "dashboard",
+    "dashboard": "dashboard",
+    "概览": "dashboard",
+}
+
+
+@dataclass(frozen=True)
+class Parsed:
+    area: str
+    words: tuple[str, ...]
+
+
+def parse_line(line: str) -> Parsed | None:
+    """``account 五华区 民政`` → (accounts, (五华区, 民政)); None for an unknown verb."""
+    words = line.strip().lstrip(":").split()
+    if not words:
+        return None
+    area = VERBS.get(words[0].lower())
+    if area is None:
+        return None
+    return Parsed(area, tuple(words[1:]))
+
+
+def completions() -> list[str]:
+    return sorted({f":{v}" for v in VERBS})
