@@ -14,10 +14,18 @@ from sqlalchemy.orm import Session
 
 from accounts.change_chain import escalation
 from accounts.change_models import ChangeRequest
-from accounts.changes import ChangeView, deputised_by, holds_role, overdue, route_of, view
+from accounts.changes import (
+    ChangeView,
+    deputised_by,
+    holds_action,
+    holds_role,
+    overdue,
+    route_of,
+    view,
+)
 from casedb.regions import subtree_bounds
 from rbac.store import Grant, load_grants, subject_of
-from rbac.templates import ALL_DEPARTMENTS
+from rbac.templates import ALL_DEPARTMENTS, CASE_HANDLE
 
 SCOPES = ("to_review", "to_execute", "mine", "overdue")
 _BATCH = 200
@@ -201,6 +209,15 @@ def handover_preview(session: Session, request_id: int, *, show: int = 20) -> Ha
         .order_by(load, Account.id)
         .limit(200)
     )
-    candidates = [Candidate(a.id, a.login_name, a.full_name, a.post, int(n)) for a, n in rows]
+    # Only those who could take the cases: a role that handles cases in the unit.
+    candidates = [
+        Candidate(a.id, a.login_name, a.full_name, a.post, int(n))
+        for a, n in rows
+        if holds_action(
+            load_grants(session, subject_of(a.id)), CASE_HANDLE,
+            target.region_code, target.department_code,
+        )
+    ]  # fmt: skip
+
     named = [int(x) for x in req.payload.get("successors", []) if isinstance(x, int)]
     return Handover(int(total), first, named, candidates)

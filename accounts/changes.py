@@ -42,7 +42,7 @@ from casedb.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from casedb.models import Account, Case, CaseEvent, Department, Region
 from rbac.grants import check_grant, template_problem
 from rbac.store import Grant, add_grant, bump_version, load_grants, remove_grant, subject_of
-from rbac.templates import ACCOUNT_STATUS, ACCOUNT_UPDATE, TEMPLATES
+from rbac.templates import ACCOUNT_STATUS, ACCOUNT_UPDATE, CASE_HANDLE, TEMPLATES
 
 DeadlineFor = Callable[[datetime, int], datetime]
 _T = TypeVar("_T")
@@ -495,7 +495,12 @@ def _check_successors(
             or other.id == target.id
             or (other.region_code, other.department_code)
             != (target.region_code, target.department_code)
-        ):
+            # They must be able to handle the cases: a role with case.handle in the unit.
+            or not holds_action(
+                load_grants(session, subject_of(sid)), CASE_HANDLE,
+                target.region_code, target.department_code,
+            )
+        ):  # fmt: skip
             raise InvalidInput("err.change_successor_unfit", successor=str(sid))
 
 

@@ -581,8 +581,8 @@ def bench_changes(url: str, label: str, background: int) -> list[Row]:
             ("bench_leader", township, "civil", ("township_leader", township, "*")),
             ("bench_deptadmin", county, "civil", ("dept_admin", county, "civil")),
             ("bench_leaver", township, "civil", ("caseworker", township, "civil")),
-            ("bench_succ0", township, "civil", None),
-            ("bench_succ1", township, "civil", None),
+            ("bench_succ0", township, "civil", ("caseworker", township, "civil")),
+            ("bench_succ1", township, "civil", ("caseworker", township, "civil")),
         ]
         for login, region, dept, grant in people:
             account = Account(login_name=login, full_name="测试人员", region_code=region,

@@ -158,7 +158,7 @@ def test_a_caseworker_may_not_sweep(db: Database) -> None:
 
 def test_the_executor_picks_the_successors_on_the_day(db: Database) -> None:
     c, successors, cases = offboard_ready(db)
-    third = person(db, "succ_late", region="530102001000")
+    third = person(db, "succ_late", region="530102001000", role="caseworker")
     req = changes.submit(
         SubmitChange("offboard", c.target, "调离", {"successors": successors}),
         db.uow(), who(db, c.submitter),
@@ -214,7 +214,7 @@ def test_a_draft_has_no_deadline_until_its_author_files_it(db: Database) -> None
 def test_a_draft_is_checked_again_when_filed(db: Database) -> None:
     c = cast_for(db, ROWS[0])
     open_cases(db, c.target, 1)
-    heir = person(db, "heir", region="530102001000")
+    heir = person(db, "heir", region="530102001000", role="caseworker")
     draft = changes.submit(
         SubmitChange("offboard", c.target, "调离", {"successors": [heir]}, draft=True),
         db.uow(), who(db, c.submitter),
@@ -228,3 +228,15 @@ def test_a_draft_is_checked_again_when_filed(db: Database) -> None:
         changes.submit_draft(ActOn(draft.id), db.uow(), who(db, c.submitter))
     with db.read() as s:
         assert changes.get(s, draft.id).state == "draft"
+
+
+def test_a_successor_without_a_case_role_is_refused(db: Database) -> None:
+    c = cast_for(db, ROWS[0])
+    open_cases(db, c.target, 1)
+    clerk_without_role = person(db, "no_role", region="530102001000")
+    with pytest.raises(InvalidInput) as err:
+        changes.submit(
+            SubmitChange("offboard", c.target, "调离", {"successors": [clerk_without_role]}),
+            db.uow(), who(db, c.submitter),
+        )  # fmt: skip
+    assert err.value.key == "err.change_successor_unfit"

@@ -211,7 +211,10 @@ def test_onboard_diff_is_a_new_pending_account(db: Database) -> None:
 
 def test_detail_has_the_handover_the_people_and_no_diff_once_closed(db: Database) -> None:
     c = cast(db)
-    heirs = [person(db, f"heir{i}", full_name=f"接手{i}", region=TOWNSHIP) for i in range(2)]
+    heirs = [
+        person(db, f"heir{i}", full_name=f"接手{i}", region=TOWNSHIP, role="caseworker")
+        for i in range(2)
+    ]
     with db.uow() as uow:
         for i in range(3):
             uow.session.add(

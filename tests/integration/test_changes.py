@@ -264,7 +264,9 @@ def signed_in(db: Database, account_id: int) -> None:
 
 def offboard_ready(db: Database) -> tuple[Cast, list[int], list[int]]:
     c = cast_for(db, ROWS[0])
-    successors = [person(db, f"succ{i}", region="530102001000") for i in range(2)]
+    successors = [
+        person(db, f"succ{i}", region="530102001000", role="caseworker") for i in range(2)
+    ]
     cases = open_cases(db, c.target, 5)
     signed_in(db, c.target)
     return c, successors, cases

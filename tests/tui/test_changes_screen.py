@@ -261,8 +261,8 @@ async def test_executing_an_offboarding_needs_the_login_and_uses_the_successors_
     db: Database,
 ) -> None:
     c = Cast(db)
-    named = person(db, "heir_named", full_name="王五", region=TOWNSHIP)
-    picked = person(db, "heir_picked", full_name="赵六", region=TOWNSHIP)
+    named = person(db, "heir_named", full_name="王五", region=TOWNSHIP, role="caseworker")
+    picked = person(db, "heir_picked", full_name="赵六", region=TOWNSHIP, role="caseworker")
     cases = open_cases(db, c.target, 3)
     request_id = submit(db, "offboard", {"successors": [named]}, reason="调离")
     changes.review(ActOn(request_id), db.uow(), who(db, "reviewer"))
@@ -424,7 +424,7 @@ async def test_nobody_signed_in_sees_why_the_inbox_is_empty(db: Database) -> Non
 
 async def test_a_refusal_is_one_sentence_and_keeps_the_pick(db: Database) -> None:
     c = Cast(db)
-    heir = person(db, "heir", full_name="王五", region=TOWNSHIP)
+    heir = person(db, "heir", full_name="王五", region=TOWNSHIP, role="caseworker")
     open_cases(db, c.target, 2)
     request_id = submit(db, "offboard", {"successors": [heir]}, reason="调离")
     changes.review(ActOn(request_id), db.uow(), who(db, "reviewer"))
