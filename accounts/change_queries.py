@@ -173,18 +173,27 @@ class Handover:
 def handover_preview(session: Session, request_id: int, *, show: int = 20) -> Handover:
     """The target's open cases (count and the first ``show``) and the active accounts of the
     same unit that could take them, least loaded first."""
-    from sqlalchemy import func
-
     from accounts.changes import get
-    from casedb.errors import NotFound
-    from casedb.models import Account, Case
 
     req = get(session, request_id)
     if req.target_account_id is None or req.kind not in ("offboard", "transfer"):
         return Handover(0, [], [], [])
-    target = session.get(Account, req.target_account_id)
+    named = [int(x) for x in req.payload.get("successors", []) if isinstance(x, int)]
+    return handover_for(session, req.target_account_id, named=named, show=show)
+
+
+def handover_for(
+    session: Session, account_id: int, *, named: Sequence[int] = (), show: int = 20
+) -> Handover:
+    """The same for a person before any request is filed (the form that files one)."""
+    from sqlalchemy import func
+
+    from casedb.errors import NotFound
+    from casedb.models import Account, Case
+
+    target = session.get(Account, account_id)
     if target is None:
-        raise NotFound("err.account_not_found", account=str(req.target_account_id))
+        raise NotFound("err.account_not_found", account=str(account_id))
     open_q = select(Case).where(Case.assignee_id == target.id, Case.closed_at.is_(None))
     total = session.scalar(select(func.count()).select_from(open_q.subquery())) or 0
     first = [
@@ -218,6 +227,4 @@ def handover_preview(session: Session, request_id: int, *, show: int = 20) -> Ha
             target.region_code, target.department_code,
         )
     ]  # fmt: skip
-
-    named = [int(x) for x in req.payload.get("successors", []) if isinstance(x, int)]
-    return Handover(int(total), first, named, candidates)
+    return Handover(int(total), first, list(named), candidates)

@@ -306,6 +306,8 @@ def matching_case_ids(
         q = q.where(Case.item_code == flt.item)
     if flt.assignee_id is not None:
         q = q.where(Case.assignee_id == flt.assignee_id)
+    if flt.case_no_prefix:
+        q = q.where(Case.case_no.startswith(flt.case_no_prefix, autoescape=True))
     return list(session.scalars(q.order_by(order_col, Case.id).limit(cap + 1)))
 
 

@@ -184,7 +184,7 @@ def backups(s: Session, scope: Scope) -> Figure | None:
     details: dict[str, Any] = {
         f"backup_{c.name}": "—" if c.age_hours is None else f"{c.age_hours:.0f}" for c in found
     }
-    return Figure("backups", len(missed), ALERT if missed else OK, "", details=details)
+    return Figure("backups", len(missed), ALERT if missed else OK, "backups", details=details)
 
 
 def incidents(s: Session, scope: Scope) -> Figure | None:
@@ -196,7 +196,7 @@ def incidents(s: Session, scope: Scope) -> Figure | None:
     open_ = list_incidents(s, IncidentQuery(open_only=True), scope.now)
     late = overdue(s, scope.now)
     state = ALERT if late else TODO if open_ else OK
-    return Figure("incidents", len(open_), state, "",
+    return Figure("incidents", len(open_), state, "incidents",
                   details={"report_overdue": len(late)})  # fmt: skip
 
 
@@ -213,7 +213,41 @@ def drills(s: Session, scope: Scope) -> Figure | None:
     details: dict[str, Any] = {"plans": len(found)}
     if drilled:
         details["oldest_drill_days"] = (scope.now - min(drilled)).days
-    return Figure("drills", len(late), ALERT if late else OK, "", details=details)
+    return Figure("drills", len(late), ALERT if late else OK, "incidents", "drills",
+                  details=details)  # fmt: skip
+
+
+def cases_overdue(s: Session, scope: Scope) -> Figure | None:
+    """Open cases past their step's limit where the admin may read cases (their grants'
+    ``case.read`` scope, as ``jzctl case overdue``)."""
+    from accounts.supervision import domains_of
+    from casedb.supervision_queries import CaseFilter, matching_case_ids
+    from rbac.templates import CASE_READ
+
+    domains = domains_of(scope.grants, CASE_READ)
+    if not domains:
+        return None
+    n = len(matching_case_ids(s, domains, CaseFilter("overdue"), now=scope.now, cap=COUNT_CAP))
+    return Figure("cases_overdue", min(n, COUNT_CAP), ALERT if n else OK, "cases", "overdue",
+                  capped=n > COUNT_CAP)  # fmt: skip
+
+
+def supervision_open(s: Session, scope: Scope) -> Figure | None:
+    """Open supervision notices to units in the admin's case scope; those past their reply
+    deadline make it an alert."""
+    from accounts.supervision import domains_of
+    from casedb.supervision_queries import list_notices
+    from rbac.templates import CASE_READ
+
+    domains = domains_of(scope.grants, CASE_READ)
+    if not domains:
+        return None
+    open_, more = list_notices(s, domains, now=scope.now, limit=COUNT_CAP)
+    late, _ = list_notices(s, domains, now=scope.now, overdue_only=True, limit=COUNT_CAP)
+    state = ALERT if late else TODO if open_ else OK
+    return Figure("supervision_open", len(open_), state, "cases", "notices",
+                  capped=more is not None,
+                  details={"notices_overdue": len(late)} if late else {})  # fmt: skip
 
 
 FIGURES: list[FigureFn] = [
@@ -226,6 +260,8 @@ FIGURES: list[FigureFn] = [
     backups,
     incidents,
     drills,
+    cases_overdue,
+    supervision_open,
 ]
 
 

@@ -215,6 +215,9 @@ def _rebase_outside_records(audit: dict[str, Any] | None, backup_id: str) -> int
         tmp = head.with_name(f".{head.name}.tmp")
         tmp.write_text(json.dumps({"chain": chain, "seq": seq, "hash": hash_}), "utf-8")
         os.replace(tmp, head)
+    elif head.exists():
+        # An empty chain has no witness; the one this console had is kept aside above.
+        head.unlink()
     return lost
 
 

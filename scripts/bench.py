@@ -906,6 +906,108 @@ def _copy_sqlite(url: str, dest: Path) -> str:
     return f"sqlite:///{dest}"
 
 
+# What the screens call their "a page is on its way" flags.
+BUSY_FLAGS = ("fetching", "loading_rows", "busy")
+
+
+def bench_tui(url: str, label: str) -> list[Row]:
+    """The console driven by Textual's Pilot on the demo: the first screen painted after
+    start, the account list filtered keystroke by keystroke (typing a login prefix), and
+    each overview figure's list opened from the overview."""
+    import asyncio
+
+    from accounts.demo import DEMO_ADMIN_LOGIN
+    from accounts.session import find_account
+    from casedb.engine import Database
+    from console.tui.app import JzApp
+    from console.tui.screens.accounts import AccountsScreen
+    from console.tui.screens.dashboard import DashboardScreen
+
+    db = Database(url)
+    with db.read() as s:
+        user = find_account(s, DEMO_ADMIN_LOGIN)
+        sample = s.execute(
+            __import__("sqlalchemy").text(
+                "SELECT login_name FROM accounts WHERE login_name LIKE 'u5301%' "
+                "ORDER BY login_name LIMIT 1 OFFSET 500"
+            )
+        ).scalar_one()
+    assert user is not None
+    out: dict[str, object] = {}
+
+    async def until(pilot: object, cond: object, timeout: float = 30.0) -> None:
+        end = time.perf_counter() + timeout
+        while not cond():  # type: ignore[operator]
+            if time.perf_counter() > end:
+                raise TimeoutError(cond)
+            await asyncio.sleep(0.002)
+
+    async def run() -> None:
+        started = time.perf_counter()
+        app = JzApp(db, user=user, demo=True)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await until(pilot, lambda: isinstance(app.screen, DashboardScreen)
+                        and app.screen.table.row_count > 0)  # fmt: skip
+            await pilot.pause()
+            out["paint"] = time.perf_counter() - started
+            dash = app.screen
+            assert isinstance(dash, DashboardScreen)
+            await until(pilot, lambda: dash.pending == 0, 120)
+            out["figures"] = time.perf_counter() - started
+            # Each figure's list, opened from the overview.
+            opened: list[tuple[str, float]] = []
+            for index, fig in enumerate(list(dash.figures)):
+                if fig is None or not fig.opens:
+                    continue
+                await pilot.press("0")
+                await until(pilot, lambda: isinstance(app.screen, DashboardScreen))
+                table = dash.table
+                table.move_cursor(row=table.get_row_index(str(index)))
+                await pilot.pause()
+                begin = time.perf_counter()
+                await pilot.press("enter")
+                await until(pilot, lambda f=fig: app.current_mode == f.opens)  # type: ignore[misc]
+                screen = app.screen
+                await until(pilot, lambda sc=screen: not any(
+                    getattr(sc, b, False) is True for b in BUSY_FLAGS))  # fmt: skip
+                await pilot.pause()
+                opened.append((fig.key, time.perf_counter() - begin))
+            out["opened"] = opened
+            # The account list, filtered as a login is typed.
+            await pilot.press("3")
+            acc = app.screen
+            assert isinstance(acc, AccountsScreen)
+            await until(pilot, lambda: not acc.fetching and len(acc.rows) > 0)
+            await pilot.press("slash")
+            times = []
+            for ch in sample[:9]:
+                gen = acc._generation
+                begin = time.perf_counter()
+                await pilot.press(ch)
+                await until(pilot, lambda g=gen: acc._generation > g and not acc.fetching)  # type: ignore[misc]
+                await pilot.pause()
+                times.append(time.perf_counter() - begin)
+            out["keys"] = times
+
+    asyncio.run(run())
+    db.dispose()
+    rows = [
+        Row(f"tui: first screen painted after start ({label})",
+            f"{out['paint']:.2f} s", "1.5 s", verdict(out["paint"], 1.5), out["paint"], "s"),  # type: ignore[arg-type]
+        Row(f"tui: every overview figure filled in ({label})", f"{out['figures']:.2f} s",
+            "info", "info", out["figures"], "s"),  # type: ignore[arg-type]
+        _ms_row(f"tui: filter the account list per keystroke, 9 keys ({label}, median)",
+                out["keys"], 0.15),  # type: ignore[arg-type]
+    ]  # fmt: skip
+    opened = out["opened"]
+    assert isinstance(opened, list)
+    worst = max((t for _, t in opened), default=0.0)
+    names = ", ".join(f"{k} {t * 1000:.0f} ms" for k, t in opened)
+    name = f"tui: open each overview list ({label}; slowest of: {names})"
+    rows.append(Row(name, f"{worst * 1000:.0f} ms", "300 ms", verdict(worst, 0.3), worst, "s"))
+    return rows
+
+
 def bench_backup(url: str, pg_url: str | None, tmp: Path, runs: int = 3) -> list[Row]:
     """backup create / restore / verify (issue 6) as ratios to the native tools alone on the
     same data in the same run: sqlite3's backup API, and pg_dump -Fc / pg_restore (on the
@@ -1106,6 +1208,7 @@ def main(argv: list[str] | None = None) -> int:
             rows += bench_restore_drill(_copy_sqlite(url, tmp / "drill.db"), size, tmp)
             rows += bench_review(copy, f"SQLite, {size} demo")
             rows += bench_cases(copy, f"SQLite, {size} demo", args.pg)
+            rows += bench_tui(url, f"{size} demo")
             rows += bench_backup(url, args.pg, tmp)
         if args.quick:
             rows += bench_audit_verify(tmp, 100_000, None)

@@ -35,6 +35,7 @@ def build_app() -> typer.Typer:
         change,
         db,
         demo,
+        doctor,
         drill,
         incident,
         init,
@@ -91,6 +92,7 @@ def build_app() -> typer.Typer:
     whoami.register(app)
     passwd.register(app)
     status.register(app)
+    doctor.register(app)
     app.add_typer(db.app, name="db", help=t("cli.db_help"))
     app.add_typer(org.app, name="org", help=t("cli.org_help"))
     app.add_typer(audit.app, name="audit", help=t("cli.audit_help"))

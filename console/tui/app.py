@@ -19,8 +19,11 @@ from textual.screen import Screen
 from console.i18n import t
 from console.tui.screens.accounts import AccountsScreen
 from console.tui.screens.audit import AuditScreen
+from console.tui.screens.backups import BackupsScreen
+from console.tui.screens.cases import CasesScreen
 from console.tui.screens.changes import ChangesScreen
 from console.tui.screens.dashboard import DashboardScreen
+from console.tui.screens.incidents import IncidentsScreen
 from console.tui.screens.org import OrgScreen
 from console.tui.screens.signin import LockScreen, SignInScreen
 from console.tui.widgets import Area, localise_bindings
@@ -36,6 +39,9 @@ AREAS: tuple[Area, ...] = (
     Area("audit", "2", "tui.audit.area", AuditScreen),
     Area("accounts", "3", "tui.accounts.area", AccountsScreen),
     Area("changes", "4", "tui.changes.area", ChangesScreen),
+    Area("cases", "5", "tui.cases.area", CasesScreen),
+    Area("backups", "6", "tui.backups.area", BackupsScreen),
+    Area("incidents", "7", "tui.incidents.area", IncidentsScreen),
 )
 
 

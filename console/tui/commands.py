@@ -20,6 +20,9 @@ from rbac.templates import (
     ACCOUNT_CREATE,
     ACCOUNT_UPDATE,
     AUDIT_READ,
+    CASE_READ,
+    POLICY_EDIT,
+    SYSTEM_CONFIG,
     TEMPLATES,
 )
 
@@ -30,13 +33,16 @@ class Command:
     area: str = ""  # the area (mode) it happens in; "" for the app itself
     action: str = ""  # an action of that screen (or of the app when area is "")
     filter: str = ""  # or a filter for that screen's list
-    requires: str = ""  # an rbac action the admin must hold somewhere
+    requires: str = ""  # an rbac action the admin must hold somewhere ("a|b": either)
     writes: bool = False
 
     @property
     def title(self) -> str:
         return t(f"tui.cmd.{self.key}")
 
+
+# Who reads the incident register and the drills (audit_log.incidents.READ_ACTIONS).
+OPS_READ = f"{POLICY_EDIT}|{SYSTEM_CONFIG}|{AUDIT_READ}"
 
 COMMANDS: tuple[Command, ...] = (
     Command("dashboard", "dashboard"),
@@ -53,6 +59,17 @@ COMMANDS: tuple[Command, ...] = (
     Command("changes_to_execute", "changes", filter="to_execute"),
     Command("changes_mine", "changes", filter="mine"),
     Command("changes_overdue", "changes", filter="overdue"),
+    Command("cases_overdue", "cases", filter="overdue", requires=CASE_READ),
+    Command("cases_due_soon", "cases", filter="due_soon", requires=CASE_READ),
+    Command("cases_ten_days", "cases", filter="ten_days", requires=CASE_READ),
+    Command("cases_notices", "cases", filter="notices", requires=CASE_READ),
+    Command("cases_stats", "cases", filter="stats", requires=CASE_READ),
+    Command("account_offboard", "accounts", "offboard", requires=ACCOUNT_UPDATE, writes=True),
+    Command("backups", "backups", requires=SYSTEM_CONFIG),
+    Command("backup_create", "backups", "create", requires=SYSTEM_CONFIG, writes=True),
+    Command("incidents", "incidents", filter="incidents", requires=OPS_READ),
+    Command("incidents_overdue", "incidents", filter="overdue", requires=OPS_READ),
+    Command("drills", "incidents", filter="drills", requires=OPS_READ),
     Command("theme_contrast", "", "theme('jz-contrast')"),
     Command("theme_default", "", "theme('textual-dark')"),
     Command("lock", "", "lock_now"),
@@ -62,7 +79,9 @@ COMMANDS: tuple[Command, ...] = (
 
 
 def holds_somewhere(grants: Sequence[Grant], action: str) -> bool:
-    return any(g.role in TEMPLATES and action in TEMPLATES[g.role].actions for g in grants)
+    """Whether a grant carries the action (or one of ``a|b`` alternatives) anywhere."""
+    wanted = set(action.split("|"))
+    return any(g.role in TEMPLATES and wanted & set(TEMPLATES[g.role].actions) for g in grants)
 
 
 def available(
@@ -103,6 +122,15 @@ VERBS: dict[str, str] = {
     "区划": "org",
     "audit": "audit",
     "审计": "audit",
+    "case": "cases",
+    "cases": "cases",
+    "工单": "cases",
+    "backup": "backups",
+    "backups": "backups",
+    "备份": "backups",
+    "incident": "incidents",
+    "incidents": "incidents",
+    "事件": "incidents",
     "dash": "dashboard",
     "dashboard": "dashboard",
     "概览": "dashboard",

@@ -362,3 +362,20 @@ def test_an_unclassified_table_is_refused_not_skipped(
         backup.create(db, ACTOR, bkeys, root=root)
     assert err.value.key == "err.backup_table_unclassified"
     assert not root.exists() or not [p for p in root.iterdir() if p.is_dir()]
+
+
+def test_a_backup_of_an_empty_trail_restores_to_a_clean_chain(
+    db: Database, root: Path, bkeys: keys.BackupKeys, target_url: str
+) -> None:
+    """Taken before any event: the head witness of this console knows later events (the
+    backup's own), which must not make the restored chain look tampered with."""
+    made = backup.create(db, ACTOR, bkeys, root=root)
+    assert made.manifest["audit"]["head_seq"] == 0
+    restore.restore(root, made.id, bkeys, target_url, ACTOR)
+    target = Database(target_url)
+    try:
+        with target.read() as s:
+            result = audit_verify(s)
+        assert result.clean, result.as_dict()
+    finally:
+        target.dispose()

@@ -79,7 +79,9 @@ def test_every_error_key_ops_raises_is_translated() -> None:
             text = node.value if isinstance(node, ast.Constant) else None
             if isinstance(text, str) and text.startswith(("err.backup_", "backup.")):
                 used.add(text)
-    actions = {"backup.create", "backup.verify", "backup.restore", "backup.prune"}
+    # Audit actions and doctor's check names, not messages.
+    actions = {"backup.create", "backup.verify", "backup.restore", "backup.prune", "backup.copy",
+               "backup.catalogue"}  # fmt: skip
     assert sorted(k for k in used - actions if k not in cat["zh"] and not k.endswith(".")) == []
     for kind in ("ok", "missing", "checksum_mismatch", "size_invalid"):
         assert f"backup.status.{kind}" in cat["zh"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from console.cli import runtime
-from console.cli.backup import create, list_, prune, restore, status, verify
+from console.cli.backup import copy, create, list_, prune, restore, status, verify
 from console.i18n import t
 
 app = typer.Typer(no_args_is_help=True, add_completion=False)
@@ -14,4 +14,5 @@ app.command("list", help=t("cli.backup_list_help"))(runtime.guarded(list_.run))
 app.command("status", help=t("cli.backup_status_help"))(runtime.guarded(status.run))
 app.command("verify", help=t("cli.backup_verify_help"))(runtime.guarded(verify.run))
 app.command("restore", help=t("cli.backup_restore_help"))(runtime.guarded(restore.run))
+app.command("copy", help=t("cli.backup_copy_help"))(runtime.guarded(copy.run))
 app.command("prune", help=t("cli.backup_prune_help"))(runtime.guarded(prune.run))

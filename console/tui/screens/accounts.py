@@ -62,7 +62,7 @@ from rbac.store import Grant, PolicyLine, load_grants, load_policy, subject_of
 from rbac.templates import ACCOUNT_CREATE, ACCOUNT_STATUS, ACCOUNT_UPDATE
 
 PAGE_SIZE = 100
-DEBOUNCE_S = 0.3
+DEBOUNCE_S = 0.08
 FILTER_KEYS = ("status", "dept", "region")
 STATUS_STYLE = {
     PENDING: "cyan",
@@ -333,6 +333,7 @@ class AccountsScreen(AreaScreen):
                 ("o", "restore"),
             )
         ),
+        Binding("o", "offboard", "tui.accounts.bind_offboard", id="accounts.offboard"),
         Binding("p", "check_permission", "tui.accounts.bind_check", id="accounts.check"),
         Binding("r", "reload", "tui.accounts.bind_refresh", id="accounts.refresh"),
         Binding("escape", "back", "tui.accounts.bind_back", id="accounts.back", show=False),
@@ -464,6 +465,16 @@ class AccountsScreen(AreaScreen):
                 return (
                     self.writable
                     and row is not None
+                    and self.may(ACCOUNT_UPDATE, row.region_code, row.department_code)
+                )
+            case "offboard":
+                user = self.jz.user
+                return (
+                    self.writable
+                    and row is not None
+                    and user is not None
+                    and row.id != user.id
+                    and row.status in (ACTIVE, LOCKED, SUSPENDED, PENDING)
                     and self.may(ACCOUNT_UPDATE, row.region_code, row.department_code)
                 )
             case "status":
@@ -787,6 +798,25 @@ class AccountsScreen(AreaScreen):
             table.update_cell(str(row.id), column, cell)
         if row.id == self._detail_id:
             self._show_detail(row)
+
+    # --- personnel change requests ---------------------------------------------------------
+
+    def action_offboard(self) -> None:
+        """离岗申请: file an offboarding for the highlighted person (reviewed and executed in
+        area 4 by the people the chain names)."""
+        from console.tui.screens.change_request import OffboardRequest
+
+        row = self.current
+        if row is None or self.check_action("offboard", ()) is not True:
+            return
+
+        def filed(request_id: int | None) -> None:
+            if request_id is not None:
+                note = t("tui.request.filed", id=request_id, login=row.login_name)
+                self._set_status(Content(note))
+                self.notify(note, markup=False)
+
+        self.app.push_screen(OffboardRequest(self.jz.database, self.actor, row), filed)
 
     # --- the permission checker ----------------------------------------------------------
 

@@ -114,9 +114,11 @@ class NavBar(Static):
         self.update(self.render_areas())
 
     def render_areas(self) -> Content:
-        parts: list[str | Content | tuple[str, str]] = [(t("tui.nav_label"), "dim")]
-        for area in self.areas:
-            label = f" {area.key} {t(area.label_key)} "
+        # Tight and without a caption, so that eight areas fit 80 columns in English too.
+        parts: list[str | Content | tuple[str, str]] = []
+        for i, area in enumerate(self.areas):
+            if i:
+                parts.append(" ")
             style = "reverse bold" if area.mode == self.current else ""
-            parts.extend([(label, style), " "])
+            parts.append((f"{area.key} {t(area.label_key)}", style))
         return Content.assemble(*parts)
