@@ -25,6 +25,7 @@ from typing import Any, Literal, cast
 
 from sqlalchemy import Connection, Table, delete, func, insert, select, text, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.orm import Session
 
 from accounts import idnumber
 from accounts.models import Credential, SigninSession
@@ -49,6 +50,16 @@ EVENTS_T = cast(Table, CaseEvent.__table__)
 
 DEFAULT_SEED = 20261124
 DEMO_ADMIN_LOGIN = "demo-admin"
+
+
+def is_demo_database(session: Session) -> bool:
+    """Whether the demo seeded this database (its admin exists: no real one has that login)."""
+    from casedb.models import Account
+
+    found = session.scalars(select(Account.id).where(Account.login_name == DEMO_ADMIN_LOGIN))
+    return found.first() is not None
+
+
 DEMO_ADMIN_NAME = "演示管理员"
 SYSTEM_LOGIN = "system:demo"
 BATCH = 20_000

@@ -39,6 +39,7 @@ def _signed_in(db: Database) -> AccountInfo | None:
 
 def run(
     demo: bool = typer.Option(False, "--demo", help=t("cli.opt_tui_demo")),
+    as_login: str | None = typer.Option(None, "--as", metavar="LOGIN", help=t("cli.opt_tui_as")),
     readonly: bool = typer.Option(False, "--readonly", help=t("cli.opt_tui_readonly")),
 ) -> None:
     from casedb.errors import NotFound, UsageProblem
@@ -46,15 +47,23 @@ def run(
     if not _is_terminal():
         raise UsageProblem("err.tui_no_terminal")
 
-    from accounts.demo import DEMO_ADMIN_LOGIN
+    from accounts.demo import DEMO_ADMIN_LOGIN, is_demo_database
     from accounts.session import find_account
 
     db = runtime.open_database()
     try:
         user: AccountInfo | None = None
+        if as_login is not None and not demo:
+            raise UsageProblem("err.tui_as_demo_only")
         if demo:
+            # Demo people have no passwords (their data is fictitious): --as picks one, so
+            # that the chain's second and third person can be tried at one desk.
             with db.read() as session:
-                user = find_account(session, DEMO_ADMIN_LOGIN)
+                if as_login is not None and not is_demo_database(session):
+                    raise UsageProblem("err.tui_as_demo_only")
+                user = find_account(session, as_login or DEMO_ADMIN_LOGIN)
+            if user is None and as_login is not None:
+                raise NotFound("err.account_not_found", account=as_login[:64])
             if user is None:
                 raise NotFound("err.demo_admin_missing", login=DEMO_ADMIN_LOGIN)
         else:

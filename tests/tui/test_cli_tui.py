@@ -112,3 +112,18 @@ def test_the_tui_takes_the_admin_signed_in_with_jzctl_login(db: Database) -> Non
         sign_in_as(db, "zhao.lei")
     user = _signed_in(db)
     assert user is not None and user.login_name == "zhao.lei"
+
+
+def test_demo_as_another_demo_person(
+    cli: Any, db: Database, fake_terminal: list[dict[str, Any]]
+) -> None:
+    assert cli("--db", db.raw_url, "tui", "--as", "someone").exit_code == 2
+    add_account(db, "u530102-education-02", "单位负责人甲", "530102000000", "education")
+    refused = cli("--db", db.raw_url, "tui", "--demo", "--as", "u530102-education-02")
+    assert refused.exit_code == 2, "not a demo database: no demo-admin"
+    add_account(db, "demo-admin", "演示管理员", "530000000000")
+    assert cli("--db", db.raw_url, "tui", "--demo", "--as", "nobody").exit_code == 4
+    res = cli("--db", db.raw_url, "tui", "--demo", "--as", "u530102-education-02")
+    assert res.exit_code == 0, res.stderr
+    assert fake_terminal[-1]["user"].login_name == "u530102-education-02"
+    assert fake_terminal[-1]["demo"] is True

@@ -25,6 +25,8 @@ ZH: dict[str, str] = {
     "tui.lock.sign_out": "退出登录",
     "tui.readonly_badge": "只读",
     "cli.opt_tui_readonly": "只读模式：顶栏显示“只读”，任何更改操作都不可用。",
+    "cli.opt_tui_as": "仅演示库：以该演示人员身份打开（演示人员没有密码），便于一人试完审核、执行等多人流程。",
+    "err.tui_as_demo_only": "--as 只能与 --demo 一起、且只能用于演示数据库：真实账号请在登录界面登录。",
 }
 
 EN: dict[str, str] = {
@@ -52,4 +54,6 @@ EN: dict[str, str] = {
     "tui.lock.sign_out": "Sign out",
     "tui.readonly_badge": "READ-ONLY",
     "cli.opt_tui_readonly": "Read-only mode: a READ-ONLY badge in the header, and no action that changes anything.",
+    "cli.opt_tui_as": "Demo database only: open as this demo person (demo people have no passwords), to try the review and execution steps at one desk.",
+    "err.tui_as_demo_only": "--as works only with --demo on a demo database: real accounts sign in on the sign-in screen.",
 }
