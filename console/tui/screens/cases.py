@@ -1470,6 +1470,8 @@ class CasesScreen(AreaScreen):
         word = text.strip()
         view = VIEW_ALIASES.get(word, word)
         if view in VIEW_KEYS:
+            if view == self.view and self.fetching:
+                return  # that view's first page is on its way already (a fresh screen)
             self.action_view(view)
             return
         self.query_one("#cs-filter", Input).value = text

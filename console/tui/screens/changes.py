@@ -830,6 +830,8 @@ class ChangesScreen(AreaScreen):
 
     def open_with(self, scope: str) -> None:
         """Show one scope's list (a dashboard figure or a command opens it this way)."""
+        if scope == self.scope and self.fetching:
+            return  # that list is on its way already (a fresh screen)
         self.action_scope(scope)
 
     def action_scope(self, scope: str) -> None:
