@@ -59,9 +59,27 @@ from console.tui.screens.permission import (
 from console.tui.widgets import localise_bindings
 from rbac.enforcer import AccountState, Enforcer
 from rbac.store import Grant, PolicyLine, load_grants, load_policy, subject_of
-from rbac.templates import ACCOUNT_CREATE, ACCOUNT_STATUS, ACCOUNT_UPDATE
+from rbac.templates import (
+    ACCOUNT_CREATE,
+    ACCOUNT_STATUS,
+    ACCOUNT_UPDATE,
+    ALL_DEPARTMENTS,
+    ROLE_GRANT,
+    ROLE_REVOKE,
+    TEMPLATES,
+)
 
 PAGE_SIZE = 100
+# What each administrative binding needs in the highlighted account's domain (the services
+# check the same: rbac.grants through the grant rules, reset and TOTP as account.update).
+MANAGE_ACTIONS = {
+    "grant": ROLE_GRANT,
+    "revoke": ROLE_REVOKE,
+    "reset": ACCOUNT_UPDATE,
+    "mfa": ACCOUNT_UPDATE,
+}
+RESETTABLE = frozenset({PENDING, ACTIVE, LOCKED, SUSPENDED})  # as accounts.cli_support
+ACTION_TOTP_RESET = "account.totp_reset"
 DEBOUNCE_S = 0.08
 FILTER_KEYS = ("status", "dept", "region")
 STATUS_STYLE = {
@@ -140,6 +158,27 @@ class AccountChanged(Message):
 @dataclass
 class ActionFailed(Message):
     reason: str
+
+
+@dataclass
+class ActionDone(Message):
+    """A role granted or revoked, or TOTP cleared: one sentence to show."""
+
+    note: str
+
+
+@dataclass
+class TargetGrants(Message):
+    """The highlighted account's grants, read for the revoke dialog."""
+
+    row: AccountRow
+    grants: list[Grant]
+
+
+@dataclass
+class CodeIssued(Message):
+    row: AccountRow
+    code: str
 
 
 # --- pure helpers -----------------------------------------------------------------------
@@ -334,6 +373,10 @@ class AccountsScreen(AreaScreen):
             )
         ),
         Binding("o", "offboard", "tui.accounts.bind_offboard", id="accounts.offboard"),
+        Binding("g", "grant", "tui.accounts.bind_grant", id="accounts.grant"),
+        Binding("G", "revoke", "tui.accounts.bind_revoke", id="accounts.revoke"),
+        Binding("R", "reset", "tui.accounts.bind_reset", id="accounts.reset"),
+        Binding("M", "mfa", "tui.accounts.bind_mfa", id="accounts.mfa"),
         Binding("p", "check_permission", "tui.accounts.bind_check", id="accounts.check"),
         Binding("r", "reload", "tui.accounts.bind_refresh", id="accounts.refresh"),
         Binding("escape", "back", "tui.accounts.bind_back", id="accounts.back", show=False),
@@ -453,9 +496,23 @@ class AccountsScreen(AreaScreen):
             return False
         return self.may(ACCOUNT_STATUS, row.region_code, row.department_code)
 
+    def _manage_allowed(self, name: str, row: AccountRow | None) -> bool:
+        """Grant, revoke, reset, TOTP: never in read-only mode, never one's own account."""
+        user = self.jz.user
+        needed = MANAGE_ACTIONS.get(name)
+        if not self.writable or needed is None or row is None or user is None:
+            return False
+        if row.id == user.id:
+            return False
+        if name == "reset" and row.status not in RESETTABLE:
+            return False
+        return self.may(needed, row.region_code, row.department_code)
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         row = self.current
         match action:
+            case "grant" | "revoke" | "reset" | "mfa":
+                return self._manage_allowed(action, row)
             case "focus_filter":
                 # While the filter has focus, "/" is typed into it.
                 return not isinstance(self.focused, Input)
@@ -798,6 +855,190 @@ class AccountsScreen(AreaScreen):
             table.update_cell(str(row.id), column, cell)
         if row.id == self._detail_id:
             self._show_detail(row)
+
+    # --- roles, activation codes, TOTP (as jzctl role grant|revoke, account reset|mfa) -----
+
+    def action_grant(self) -> None:
+        from console.tui.screens.account_admin import GrantDialog
+
+        row = self.current
+        if row is None or not self._manage_allowed("grant", row):
+            return
+
+        def chosen(result: object) -> None:
+            user = self.jz.user
+            if user is None or not isinstance(result, tuple):
+                return
+            role, region = result
+            self._set_status(Content(t("tui.accounts.working")))
+            self.run_role_change(row, str(role), str(region), None, user.id)
+
+        self.app.push_screen(GrantDialog(row), chosen)
+
+    def action_revoke(self) -> None:
+        row = self.current
+        if row is None or not self._manage_allowed("revoke", row):
+            return
+        self.load_target_grants(row)
+
+    @work(thread=True, group="accounts-grants")
+    def load_target_grants(self, row: AccountRow) -> None:
+        try:
+            with self.jz.database.read() as session:
+                grants = load_grants(session, subject_of(row.id))
+        except Exception as exc:
+            self.post_message(ActionFailed(error_text(exc)))
+            return
+        self.post_message(TargetGrants(row, grants))
+
+    @on(TargetGrants)
+    def _target_grants(self, message: TargetGrants) -> None:
+        from console.tui.screens.account_admin import RevokeDialog
+
+        row = message.row
+
+        def chosen(result: object) -> None:
+            user = self.jz.user
+            if user is None or not isinstance(result, Grant):
+                return
+            self._set_status(Content(t("tui.accounts.working")))
+            self.run_role_change(row, result.role, result.region, result.department, user.id)
+
+        self.app.push_screen(RevokeDialog(row, message.grants), chosen)
+
+    @work(thread=True, group="accounts-write")
+    def run_role_change(
+        self, row: AccountRow, role: str, region: str, department: str | None, user_id: int
+    ) -> None:
+        """Grant (``department`` None: as ``jzctl role grant`` chooses it) or revoke (the
+        chosen grant's domain) with the signed-in account's own grants."""
+        from accounts.org import resolve_region
+        from rbac.grants import grant, revoke
+
+        revoking = department is not None
+        database = self.jz.database
+        try:
+            if role not in TEMPLATES:
+                raise InvalidInput("err.rbac_unknown_role", role=role[:40])
+            with database.read() as session:
+                code = resolve_region(session, region).code
+                enforcer = Enforcer.for_account(session, user_id)
+            if department is None:
+                office_wide = TEMPLATES[role].departments == frozenset({ALL_DEPARTMENTS})
+                department = ALL_DEPARTMENTS if office_wide else row.department_code
+            domain = f"{code}|{department}"
+            change = revoke if revoking else grant
+            with database.uow() as uow:
+                done = change(
+                    uow.session, enforcer.grants_of(user_id), row.id, role, domain, self.actor
+                )
+                uow.commit()
+        except Exception as exc:
+            self.post_message(ActionFailed(error_text(exc)))
+            return
+        key = "role.revoked" if revoking else "role.granted"
+        self.post_message(
+            ActionDone(
+                t(key, login=row.login_name, role=t(f"rbac.role.{role}"), domain=done.domain)
+            )
+        )
+
+    def action_reset(self) -> None:
+        from console.tui.screens.account_admin import LoginConfirm
+
+        row = self.current
+        if row is None or not self._manage_allowed("reset", row):
+            return
+
+        def confirmed(result: object) -> None:
+            user = self.jz.user
+            if result is not True or user is None:
+                return
+            self._set_status(Content(t("tui.accounts.working")))
+            self.run_reset(row, user.id)
+
+        self.app.push_screen(LoginConfirm(row, "reset"), confirmed)
+
+    @work(thread=True, group="accounts-write")
+    def run_reset(self, row: AccountRow, user_id: int) -> None:
+        from accounts.cli_support import reset_account
+
+        database = self.jz.database
+        try:
+            code = reset_account(
+                database, row.login_name, self.actor, authorize=rbac_authorize(database, user_id)
+            )
+            with database.read() as session:
+                fresh = get_account(session, row.id)
+        except Exception as exc:
+            self.post_message(ActionFailed(error_text(exc)))
+            return
+        self.post_message(CodeIssued(fresh or row, code))
+
+    @on(CodeIssued)
+    def _code_issued(self, message: CodeIssued) -> None:
+        from console.tui.screens.account_admin import CodeShown
+
+        if message.row.id in self.rows:
+            self._replace_row(message.row)
+        self._set_status(Content(t("account.reset_done", login=message.row.login_name)))
+        self.app.push_screen(CodeShown(message.row, message.code))
+
+    def action_mfa(self) -> None:
+        from console.tui.screens.account_admin import LoginConfirm
+
+        row = self.current
+        if row is None or not self._manage_allowed("mfa", row):
+            return
+
+        def confirmed(result: object) -> None:
+            user = self.jz.user
+            if result is not True or user is None:
+                return
+            self._set_status(Content(t("tui.accounts.working")))
+            self.run_mfa_reset(row, user.id)
+
+        self.app.push_screen(LoginConfirm(row, "mfa"), confirmed)
+
+    @work(thread=True, group="accounts-write")
+    def run_mfa_reset(self, row: AccountRow, user_id: int) -> None:
+        """As ``jzctl account mfa LOGIN --reset``: in scope, never one's own; refusals are
+        recorded."""
+        from accounts.credentials import reset_totp
+        from audit_log.chain import record_refusal
+        from casedb.errors import PermissionDenied
+
+        database = self.jz.database
+        actor = self.actor
+
+        def refuse(error: PermissionDenied) -> PermissionDenied:
+            record_refusal(database.uow(), actor, ACTION_TOTP_RESET, reason=error.key,
+                           target_kind="account", target_id=str(row.id),
+                           region=row.region_code, department=row.department_code)  # fmt: skip
+            return error
+
+        try:
+            if row.id == user_id:
+                raise refuse(PermissionDenied("err.mfa_reset_own_account"))
+            try:
+                rbac_authorize(database, user_id)(
+                    actor, ACCOUNT_UPDATE, row.region_code, row.department_code
+                )
+            except PermissionDenied as exc:
+                raise refuse(exc) from None
+            with database.uow() as uow:
+                had = reset_totp(uow.session, row.id, actor)
+                uow.commit()
+        except Exception as exc:
+            self.post_message(ActionFailed(error_text(exc)))
+            return
+        key = "account.mfa_reset_done" if had else "account.mfa_reset_none"
+        self.post_message(ActionDone(t(key, login=row.login_name)))
+
+    @on(ActionDone)
+    def _action_done(self, message: ActionDone) -> None:
+        self._set_status(Content(message.note))
+        self.notify(message.note, markup=False)
 
     # --- personnel change requests ---------------------------------------------------------
 

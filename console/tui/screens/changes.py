@@ -11,7 +11,9 @@ the route, reason, document number, deadline, the diff (now → after execution)
 offboarding or a transfer, the open cases to hand over with a successor picker (the
 request's named successors preselected). ``a`` approves: it reviews a submitted request and
 executes a reviewed one, with the successors picked; executing an offboarding first asks for
-the person's login to be typed. ``j`` rejects, with a reason. The services decide who may act
+the person's login to be typed. ``j`` rejects, with a reason. On one's own requests, ``w``
+withdraws (after a confirmation) one not yet executed and ``s`` submits a draft; ``D`` names a
+deputy for a date range. The services decide who may act
 and record it; a lost race (someone acted first) is one sentence and a refreshed list.
 Names, reasons and document numbers are user-supplied: everything is rendered as
 ``Text``/``Content`` and never parsed as markup.
@@ -35,6 +37,7 @@ from textual.widgets import Button, DataTable, Input, SelectionList, Static
 from textual.widgets.selection_list import Selection
 
 from accounts import validation
+from accounts.bootstrap import account_id_by_login
 from accounts.change_inbox import (
     GRANT,
     ChangeDetail,
@@ -46,10 +49,22 @@ from accounts.change_inbox import (
     region_names,
 )
 from accounts.change_queries import SCOPES, list_requests
-from accounts.changes import OPEN_STATES, ActOn, ChangeView, RejectChange, execute, reject, review
+from accounts.changes import (
+    OPEN_STATES,
+    ActOn,
+    ChangeView,
+    NameDeputy,
+    RejectChange,
+    execute,
+    name_deputy,
+    reject,
+    review,
+    submit_draft,
+    withdraw,
+)
 from audit_log.actor import Actor, local_actor
 from casedb.calendar import WorkCalendar
-from casedb.clock import show_local
+from casedb.clock import parse_local, show_local
 from casedb.errors import Conflict, InvalidInput, JzError, NotFound
 from console.i18n import has, language, t
 from console.tui.screens import AreaScreen
@@ -67,6 +82,7 @@ STATE_STYLE = {
     "expired": "dim italic",
 }
 HANDOVER_KINDS = frozenset({"offboard", "transfer"})
+WITHDRAWABLE = ("draft", *OPEN_STATES)
 
 Parts = list[str | Content | tuple[str, str]]
 
@@ -383,6 +399,122 @@ class OffboardConfirm(ModalScreen[bool]):
         self.dismiss(False)
 
 
+class WithdrawConfirm(ModalScreen[bool]):
+    """Withdraw one's own request: a plain yes or no."""
+
+    CSS_PATH = "changes.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "tui.changes.bind_cancel", id="confirm.cancel"),
+    ]
+
+    def __init__(self, row: InboxRow) -> None:
+        super().__init__()
+        localise_bindings(self)
+        self.row = row
+
+    def compose(self) -> ComposeResult:
+        view = self.row.view
+        with Vertical(id="withdraw-dialog", classes="chg-dialog") as dialog:
+            dialog.border_title = t("tui.changes.withdraw_title")
+            yield Static(
+                Content.assemble(
+                    t("tui.changes.withdraw_question", kind=kind_label(view.kind), id=view.id),
+                    (person_label(self.row.target, view.target_account_id), "bold"),
+                ),
+                classes="chg-question",
+            )
+            with Horizontal(classes="chg-buttons"):
+                yield Button(t("tui.changes.withdraw_ok"), variant="warning", id="withdraw-ok")
+                yield Button(t("tui.changes.cancel"), id="withdraw-cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#withdraw-ok", Button).focus()
+
+    @on(Button.Pressed, "#withdraw-ok")
+    def _ok(self) -> None:
+        self.dismiss(True)
+
+    @on(Button.Pressed, "#withdraw-cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(False)
+
+
+@dataclass(frozen=True)
+class DeputyForm:
+    login: str
+    valid_from: datetime
+    valid_until: datetime
+
+
+class DeputyDialog(ModalScreen[DeputyForm | None]):
+    """Name a deputy: their login and the dates they act for the signed-in admin. The dates
+    are checked here (as the CLI parses them); who may be named is the service's to say."""
+
+    CSS_PATH = "changes.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "tui.changes.bind_cancel", id="form.cancel"),
+    ]
+
+    FIELDS = (
+        ("deputy-login", "tui.changes.deputy_login", "tui.changes.deputy_login_hint"),
+        ("deputy-from", "tui.changes.deputy_from", "tui.changes.deputy_date_hint"),
+        ("deputy-until", "tui.changes.deputy_until", "tui.changes.deputy_date_hint"),
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        localise_bindings(self)
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="deputy-dialog", classes="chg-dialog") as dialog:
+            dialog.border_title = t("tui.changes.deputy_title")
+            yield Static(Content(t("tui.changes.deputy_question")), classes="chg-question")
+            for field_id, label, hint in self.FIELDS:
+                with Horizontal(classes="chg-form-row"):
+                    yield Static(Content(t(label)), classes="chg-form-label")
+                    yield Input(id=field_id, placeholder=t(hint), compact=True)
+            yield Static("", id="deputy-error", classes="chg-error")
+            with Horizontal(classes="chg-buttons"):
+                yield Button(t("tui.changes.deputy_ok"), variant="primary", id="deputy-ok")
+                yield Button(t("tui.changes.cancel"), id="deputy-cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#deputy-error").display = False
+        self.query_one("#deputy-login", Input).focus()
+
+    def _value(self, field_id: str) -> str:
+        return self.query_one(f"#{field_id}", Input).value.strip()
+
+    def _refuse(self, message: str, field_id: str) -> None:
+        error = self.query_one("#deputy-error", Static)
+        error.update(Content(message))
+        error.display = True
+        self.query_one(f"#{field_id}", Input).focus()
+
+    @on(Input.Submitted)
+    @on(Button.Pressed, "#deputy-ok")
+    def _ok(self) -> None:
+        login = self._value("deputy-login")
+        if not login:
+            self._refuse(t("tui.changes.deputy_login_needed"), "deputy-login")
+            return
+        dates: list[datetime] = []
+        for field_id in ("deputy-from", "deputy-until"):
+            try:
+                dates.append(parse_local(self._value(field_id)))
+            except JzError as exc:
+                self._refuse(error_text(exc), field_id)
+                return
+        if dates[1] <= dates[0]:
+            self._refuse(error_text(InvalidInput("err.change_deputy_range")), "deputy-until")
+            return
+        self.dismiss(DeputyForm(login, dates[0], dates[1]))
+
+    @on(Button.Pressed, "#deputy-cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
 class ChangesScreen(AreaScreen):
     """变更: the requests waiting for the signed-in admin, and one key to act on each."""
 
@@ -396,6 +528,9 @@ class ChangesScreen(AreaScreen):
         ),
         Binding("a", "approve", "tui.changes.bind_approve", id="changes.approve"),
         Binding("j", "reject", "tui.changes.bind_reject", id="changes.reject"),
+        Binding("w", "withdraw", "tui.changes.bind_withdraw", id="changes.withdraw"),
+        Binding("s", "submit", "tui.changes.bind_submit", id="changes.submit"),
+        Binding("D", "deputy", "tui.changes.bind_deputy", id="changes.deputy"),
         Binding("r", "reload", "tui.changes.bind_refresh", id="changes.refresh"),
         Binding("escape", "back", "tui.changes.bind_back", id="changes.back", show=False),
     ]
@@ -491,9 +626,28 @@ class ChangesScreen(AreaScreen):
             and user.id not in (view.submitted_by, view.target_account_id)
         )
 
+    def _own(self, states: tuple[str, ...]) -> bool:
+        """The signed-in admin's own request in one of these states, its details loaded."""
+        user, row, shown = self.jz.user, self.current, self.detail
+        if user is None or row is None or shown is None or self.busy or not self.writable:
+            return False
+        view = shown.view
+        return (
+            view.id == row.view.id
+            and view.submitted_by == user.id
+            and view.state in states
+            and view.kind != "suspend"
+        )
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("approve", "reject"):
             return self._may_act()
+        if action == "withdraw":
+            return self._own(WITHDRAWABLE)
+        if action == "submit":
+            return self._own(("draft",))
+        if action == "deputy":
+            return self.jz.user is not None and self.writable and not self.busy
         return True
 
     # --- loading (thread workers posting plain data back) ---------------------------------
@@ -904,6 +1058,37 @@ class ChangesScreen(AreaScreen):
 
         self.app.push_screen(RejectDialog(row), given)
 
+    def action_withdraw(self) -> None:
+        row = self.current
+        if not self._own(WITHDRAWABLE) or row is None:
+            return
+        request_id = row.view.id
+
+        def confirmed(ok: bool | None) -> None:
+            if ok:
+                self._start()
+                self.run_withdraw(request_id, self.actor)
+
+        self.app.push_screen(WithdrawConfirm(row), confirmed)
+
+    def action_submit(self) -> None:
+        row = self.current
+        if not self._own(("draft",)) or row is None:
+            return
+        self._start()
+        self.run_submit(row.view.id, self.actor)
+
+    def action_deputy(self) -> None:
+        if self.jz.user is None or not self.writable or self.busy:
+            return
+
+        def given(form: DeputyForm | None) -> None:
+            if form is not None:
+                self._start()
+                self.run_deputy(form, self.actor)
+
+        self.app.push_screen(DeputyDialog(), given)
+
     def _start(self) -> None:
         self.busy = True
         self._note = None
@@ -953,6 +1138,51 @@ class ChangesScreen(AreaScreen):
             self.post_message(self._failure(exc, request_id))
             return
         self.post_message(ActionDone(t("tui.changes.rejected", id=view.id)))
+
+    @work(thread=True, group="changes-write")
+    def run_withdraw(self, request_id: int, actor: Actor) -> None:
+        try:
+            view = withdraw(ActOn(request_id), self.jz.database.uow(), actor)
+        except Exception as exc:
+            self.post_message(self._failure(exc, request_id))
+            return
+        self.post_message(ActionDone(t("tui.changes.withdrawn", id=view.id)))
+
+    @work(thread=True, group="changes-write")
+    def run_submit(self, request_id: int, actor: Actor) -> None:
+        database = self.jz.database
+        try:
+            with database.read() as session:
+                calendar = WorkCalendar.load(session)
+            view = submit_draft(
+                ActOn(request_id), database.uow(), actor, deadline_for=calendar.add_workdays
+            )
+        except Exception as exc:
+            self.post_message(self._failure(exc, request_id))
+            return
+        notes = [t("tui.changes.submitted", id=view.id)]
+        notes.extend(t("calendar.fallback_warning", year=y) for y in sorted(calendar.warnings))
+        self.post_message(ActionDone(" ".join(notes)))
+
+    @work(thread=True, group="changes-write")
+    def run_deputy(self, form: DeputyForm, actor: Actor) -> None:
+        database = self.jz.database
+        try:
+            with database.read() as session:
+                deputy = account_id_by_login(session, form.login)
+            name_deputy(
+                NameDeputy(deputy, form.valid_from, form.valid_until), database.uow(), actor
+            )
+        except Exception as exc:
+            self.post_message(ActionFailed(error_text(exc), stale=False))
+            return
+        note = t(
+            "tui.changes.deputy_named",
+            login=form.login,
+            start=show_local(form.valid_from, seconds=False),
+            end=show_local(form.valid_until, seconds=False),
+        )
+        self.post_message(ActionDone(note))
 
     @on(ActionDone)
     def _action_done(self, message: ActionDone) -> None:
