@@ -25,6 +25,7 @@ from console.tui.screens.changes import ChangesScreen
 from console.tui.screens.dashboard import DashboardScreen
 from console.tui.screens.incidents import IncidentsScreen
 from console.tui.screens.org import OrgScreen
+from console.tui.screens.review import ReviewScreen
 from console.tui.screens.signin import LockScreen, SignInScreen
 from console.tui.widgets import Area, localise_bindings
 
@@ -42,6 +43,7 @@ AREAS: tuple[Area, ...] = (
     Area("cases", "5", "tui.cases.area", CasesScreen),
     Area("backups", "6", "tui.backups.area", BackupsScreen),
     Area("incidents", "7", "tui.incidents.area", IncidentsScreen),
+    Area("review", "8", "tui.review.area", ReviewScreen),
 )
 
 

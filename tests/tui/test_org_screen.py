@@ -197,7 +197,7 @@ async def test_english_labels(db: Database) -> None:
         for label in (
             "jzctl relief platform console",
             "Not signed in",
-            "0 Overview",
+            "0 Home",
             "1 Org",
             "Region tree",
             "Details",

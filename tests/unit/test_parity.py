@@ -65,6 +65,11 @@ TUI_TO_CLI: dict[str, str] = {
     "incidents.drill": "drill run",
     # the overview
     "dash.open": "status",
+    # the annual account review
+    "review.confirm": "review decide",
+    "review.revoke": "review decide",
+    "review.start": "review start",
+    "review.close": "review close",
 }
 
 # Bindings that only move around the screen (no operation behind them).
@@ -107,6 +112,8 @@ IN_TUI_AS_SCREEN = {
     "incident list": "area 7",
     "incident show": "area 7, the details pane",
     "drill list": "area 7, the drills view",
+    "review list": "area 8",
+    "review status": "area 8, the units view",
 }
 
 # For scripts, set-up and the ops desk only: a terminal form would add nothing.
@@ -142,7 +149,6 @@ NOT_YET_IN_TUI = {
     "calendar list", "calendar set",
     "case check", "case limits", "drill plan", "org coverage", "plan edit",
     "plan list", "plan show", "policy check", "policy explain", "policy lint", "policy show",
-    "review close", "review decide", "review list", "review start", "review status",
     "role list",
 }  # fmt: skip
 
@@ -193,7 +199,7 @@ def test_every_tui_binding_is_classified() -> None:
     views = {
         "changes.to_review", "changes.to_execute", "changes.mine", "changes.overdue",
         "cases.overdue", "cases.due_soon", "cases.ten_days", "cases.notices", "cases.stats",
-        "incidents.incidents", "incidents.drills",
+        "incidents.incidents", "incidents.drills", "review.items", "review.units",
     }  # fmt: skip
     unknown = {i for i in ids - set(TUI_TO_CLI) - NAVIGATION - views if not i.startswith("app.")}
     assert not unknown, f"bindings with no CLI counterpart and no reason: {sorted(unknown)}"

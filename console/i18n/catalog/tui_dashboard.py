@@ -52,7 +52,7 @@ ZH: dict[str, str] = {
 }
 
 EN: dict[str, str] = {
-    "tui.dash.area": "Overview",
+    "tui.dash.area": "Home",
     "tui.dash.heading": "My overview: what waits and what is wrong (in the units I administer)",
     "tui.dash.hint": "Up/down to choose, Enter opens the list behind it, r refreshes.",
     "tui.dash.nobody": "Not signed in: sign in to see what waits for you.",

@@ -141,7 +141,7 @@ ZH: dict[str, str] = {
 
 EN: dict[str, str] = {
     # --- backups ------------------------------------------------------------------------------
-    "tui.backups.area": "Backups",
+    "tui.backups.area": "Backup",
     "tui.backups.bind_create": "Create",
     "tui.backups.bind_verify": "Verify",
     "tui.backups.bind_restore": "Restore",

@@ -99,7 +99,7 @@ class NavBar(Static):
     NavBar {
         height: 1;
         background: $boost;
-        padding: 0 1;
+        padding: 0 0 0 1;
         text-wrap: nowrap;
         text-overflow: ellipsis;
     }
