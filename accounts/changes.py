@@ -320,10 +320,19 @@ def _as(actor: Actor, authority: Authority, session: Session) -> Actor:
     return Actor(actor.login, actor.account_id, login, actor.host, actor.terminal)
 
 
-def _run(
-    uow: UnitOfWork, actor: Actor, action: str, target_id: str, body: Callable[[Session], _T]
+def run_audited(
+    uow: UnitOfWork,
+    actor: Actor,
+    action: str,
+    target_kind: str,
+    target_id: str,
+    body: Callable[[Session], _T],
+    *,
+    rename: dict[str, str] | None = None,
 ) -> _T:
-    """Run ``body`` in one transaction; a refusal is recorded on its own and re-raised."""
+    """Run ``body`` in one transaction; a refusal (``_refuse``) is recorded in a transaction
+    of its own and raised as PermissionDenied (its key renamed by ``rename``, if given).
+    Shared by the change, review and supervision services."""
     with uow:
         try:
             result = body(uow.session)
@@ -332,16 +341,25 @@ def _run(
         else:
             uow.commit()
             return result
+    key = (rename or {}).get(error.error.key, error.error.key)
     record_refusal(
         uow,
         actor,
         action,
-        reason=error.error.key,
-        target_kind=TARGET_KIND,
-        target_id=target_id,
+        reason=key,
+        target_kind=target_kind,
+        target_id=target_id[:64],
         details=error.details,
     )
-    raise error.error
+    if key == error.error.key:
+        raise error.error
+    raise PermissionDenied(key, **error.error.params)
+
+
+def _run(
+    uow: UnitOfWork, actor: Actor, action: str, target_id: str, body: Callable[[Session], _T]
+) -> _T:
+    return run_audited(uow, actor, action, TARGET_KIND, target_id, body)
 
 
 # --- reading and transitions ------------------------------------------------------------------

@@ -51,21 +51,21 @@ from accounts.changes import (
     _new_request,
     _now,
     _refuse,
-    _Refused,
     _state_fields,
     _transition,
     _validate,
     deputised_by,
     holds_action,
     holds_role,
+    run_audited,
 )
 from accounts.review_models import ReviewCampaign, ReviewItem
 from audit_log.actor import Actor
-from audit_log.chain import record, record_refusal
+from audit_log.chain import record
 from casedb.calendar import WorkCalendar
 from casedb.clock import local_zone
 from casedb.engine import UnitOfWork
-from casedb.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from casedb.errors import Conflict, InvalidInput, NotFound
 from casedb.models import Account, Department, Region
 from casedb.regions import Level, expand, level_of, subtree_bounds
 from rbac.models import PolicyRuleRow
@@ -277,26 +277,7 @@ def _run(
     target_id: str,
     body: Callable[[Session], _T],
 ) -> _T:
-    """Run ``body`` in one transaction; a refusal is recorded on its own and re-raised."""
-    with uow:
-        try:
-            result = body(uow.session)
-        except _Refused as refused:
-            error = refused
-        else:
-            uow.commit()
-            return result
-    key = _RENAMED.get(error.error.key, error.error.key)
-    record_refusal(
-        uow,
-        actor,
-        action,
-        reason=key,
-        target_kind=target_kind,
-        target_id=target_id[:64],
-        details=error.details,
-    )
-    raise PermissionDenied(key, **error.error.params)
+    return run_audited(uow, actor, action, target_kind, target_id, body, rename=_RENAMED)
 
 
 def _usable_actor(s: Session, actor: Actor, at: datetime) -> int:

@@ -29,18 +29,19 @@ import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, NoReturn, TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import Table, insert, select, update
 from sqlalchemy.orm import Session
 
 from accounts import validation
+from accounts.changes import _refuse, _Refused, run_audited
 from audit_log.actor import Actor
 from audit_log.chain import record, record_refusal
 from casedb import supervision_queries as q
 from casedb.calendar import WorkCalendar
 from casedb.engine import Database, UnitOfWork
-from casedb.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from casedb.errors import Conflict, InvalidInput, NotFound
 from casedb.limits import (
     DUE_SOON_WORKDAYS,
     NOTICE_REPLY_MAX_WORKDAYS,
@@ -81,17 +82,6 @@ ITEM_DEPARTMENT = {it.code: it.department for it in ITEMS}
 # --- refusals ------------------------------------------------------------------------------
 
 
-class _Refused(Exception):
-    def __init__(self, error: PermissionDenied, details: dict[str, Any]) -> None:
-        super().__init__(error.key)
-        self.error = error
-        self.details = details
-
-
-def _refuse(key: str, **details: Any) -> NoReturn:
-    raise _Refused(PermissionDenied(key, **details), details)
-
-
 def _now(now: datetime | None) -> datetime:
     return now or datetime.now(UTC)
 
@@ -104,17 +94,7 @@ def _run(
     target_id: str,
     body: Callable[[Session], _T],
 ) -> _T:
-    """Run ``body`` in one transaction; a refusal is recorded on its own and re-raised."""
-    with uow:
-        try:
-            result = body(uow.session)
-        except _Refused as refused:
-            error = refused
-        else:
-            uow.commit()
-            return result
-    _record_refusal(uow, actor, action, target_kind, target_id, error)
-    raise error.error
+    return run_audited(uow, actor, action, target_kind, target_id, body)
 
 
 def _read(
