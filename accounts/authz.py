@@ -4,15 +4,21 @@ per console, deciding from that admin's grants (rbac) and refusing with a transl
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from audit_log.actor import Actor, local_actor
 from casedb.engine import Database
 from casedb.errors import PermissionDenied
 from rbac.enforcer import Decision, Enforcer
+from rbac.store import Grant
+
+if TYPE_CHECKING:
+    from accounts.bootstrap import Identity
 
 Authorize = Callable[[Actor, str, str, str], None]
+PROVINCE = "530000000000"
 
 
 @dataclass
@@ -54,3 +60,57 @@ def signed_in_operator(db: Database) -> Operator:
 
     current = current_session(db)
     return operator_for(db, current.account_id, current.login_name)
+
+
+def require_admin(op: Operator) -> Operator:
+    """The operator, refused (and the refusal recorded) unless they hold an admin role: only
+    admins read the policy, the role grants of others and the coverage of the units."""
+    _refuse_unless_admin(op.db, op.actor, op.enforcer.grants_of(op.account_id))
+    return op
+
+
+def require_admin_account(db: Database, actor: Actor, account_id: int) -> None:
+    """``require_admin`` for a console that has not loaded the admin's policy: reads only
+    their grants (a provincial admin's whole policy takes a tenth of a second to load)."""
+    from rbac.queries import grants_of
+
+    with db.read() as s:
+        grants = grants_of(s, account_id)
+    _refuse_unless_admin(db, actor, grants)
+
+
+def _refuse_unless_admin(db: Database, actor: Actor, grants: Iterable[Grant]) -> None:
+    from audit_log.chain import record_refusal
+    from rbac.queries import is_admin
+
+    if not is_admin(grants):
+        error = PermissionDenied("err.policy_read_denied", login=actor.login)
+        record_refusal(db.uow(), actor, "policy.read", reason=error.key,
+                       target_kind="policy", target_id="")  # fmt: skip
+        raise error
+
+
+def require_province_config(op: Operator, action: str, target_kind: str, target_id: str) -> None:
+    """Refused (and recorded under ``action``) unless the operator holds ``system.config`` for
+    the whole province: who may change the working-day calendar."""
+    from audit_log.chain import record_refusal
+    from rbac.templates import ALL_DEPARTMENTS, SYSTEM_CONFIG
+
+    try:
+        op.authorize(op.actor, SYSTEM_CONFIG, PROVINCE, ALL_DEPARTMENTS)
+    except PermissionDenied as exc:
+        record_refusal(op.db.uow(), op.actor, action, reason=exc.key, target_kind=target_kind,
+                       target_id=target_id)  # fmt: skip
+        raise
+
+
+def check_grants_readable(op: Operator, who: Identity) -> None:
+    """One's own grants are one's to read; another account's only for whoever may grant roles
+    or read the policy in that account's unit (``jzctl role list LOGIN``, the Rules area)."""
+    from rbac.templates import POLICY_READ, ROLE_GRANT
+
+    if who.account_id == op.account_id:
+        return
+    actions = (ROLE_GRANT, POLICY_READ)
+    if not any(op.decide(a, who.region_code, who.department_code).allowed for a in actions):
+        raise PermissionDenied("err.role_list_denied", login=who.login)

@@ -73,3 +73,35 @@ def test_org_coverage_command(cli: CliRun, db_url: str) -> None:
     human = cli("--db", db_url, "org", "coverage", "530102")
     assert "无经办人员" in human.stdout and "无审核人" in human.stdout
     db.dispose()
+
+
+def test_coverage_counts_only_accounts_inside_their_validity_window(db: Database) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from casedb.models import Account
+
+    now = datetime.now(UTC)
+    ids = {
+        "cw.expired": make_person(db, "cw.expired", role="caseworker", department="water"),
+        "cw.later": make_person(db, "cw.later", role="caseworker", department="hrss"),
+        "cw.window": make_person(db, "cw.window", role="caseworker", department="housing"),
+    }
+    make_person(db, "cw.all", role="caseworker", department="coord", role_department="*",
+                region="530103000000")  # fmt: skip
+    windows = {
+        "cw.expired": (None, now - timedelta(days=1)),
+        "cw.later": (now + timedelta(days=1), None),
+        "cw.window": (now - timedelta(days=1), now + timedelta(days=1)),
+    }
+    with db.uow() as uow:
+        for login, (start, end) in windows.items():
+            account = uow.session.get(Account, ids[login])
+            assert account is not None
+            account.valid_from, account.valid_until = start, end
+        uow.commit()
+    with db.read() as s:
+        gaps = {g.department for g in coverage(s, COUNTY).gaps if g.kind == "operator"}
+        other = [g for g in coverage(s, "530103000000").gaps if g.kind == "operator"]
+    assert "water" in gaps and "hrss" in gaps  # expired, not yet valid
+    assert "housing" not in gaps  # inside its window
+    assert other == []  # one caseworker for all departments covers every department

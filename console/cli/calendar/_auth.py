@@ -11,17 +11,9 @@ if TYPE_CHECKING:
 
 def authorise(db: Database, action: str, target_id: str) -> Operator:
     """The signed-in admin, allowed to edit the calendar; a refusal is recorded and raised."""
-    from accounts.cli_support import ALL, PROVINCE
-    from audit_log.chain import record_refusal
-    from casedb.errors import PermissionDenied
+    from accounts.authz import require_province_config
     from console.cli import runtime
-    from rbac.templates import SYSTEM_CONFIG
 
     op = runtime.operator(db)
-    try:
-        op.authorize(op.actor, SYSTEM_CONFIG, PROVINCE, ALL)
-    except PermissionDenied as exc:
-        record_refusal(db.uow(), op.actor, action, reason=exc.key, target_kind="calendar",
-                       target_id=target_id)  # fmt: skip
-        raise
+    require_province_config(op, action, "calendar", target_id)
     return op

@@ -11,10 +11,9 @@ from console.i18n import t
 def run(
     login: str | None = typer.Argument(None, metavar="LOGIN", help=t("cli.arg_login_other")),
 ) -> None:
+    from accounts.authz import check_grants_readable
     from accounts.bootstrap import account_id_by_login, identity
-    from casedb.errors import PermissionDenied
     from rbac.queries import grants_of
-    from rbac.templates import POLICY_READ, ROLE_GRANT
 
     db = runtime.open_database()
     op = runtime.operator(db)
@@ -22,11 +21,7 @@ def run(
         target = op.account_id if login is None else account_id_by_login(s, login)
         who = identity(s, target)
         grants = grants_of(s, target)
-    if target != op.account_id and not any(
-        op.decide(action, who.region_code, who.department_code).allowed
-        for action in (ROLE_GRANT, POLICY_READ)
-    ):
-        raise PermissionDenied("err.role_list_denied", login=who.login)
+    check_grants_readable(op, who)
     data = {
         "login": who.login,
         "full_name": who.full_name,
