@@ -90,17 +90,46 @@ def _reach(grants: Sequence[Sequence[Grant]]) -> list[Any]:
     return out
 
 
+def matching(text: str) -> list[Any]:
+    """SQL conditions for a list filter as typed (every word must match): a request number,
+    a division code prefix of the target's unit, ``kind:offboard``, ``dept:civil``, or the
+    start of the target's login or part of their name."""
+    from casedb.models import Account
+
+    out: list[Any] = []
+    for word in text.split():
+        key, sep, value = word.partition(":")
+        if sep and key == "kind":
+            out.append(ChangeRequest.kind == value)
+        elif sep and key == "dept":
+            out.append(ChangeRequest.target_department == value)
+        elif word.isascii() and word.isdigit():
+            cond: Any = ChangeRequest.target_region.startswith(word, autoescape=True)
+            out.append(or_(ChangeRequest.id == int(word), cond) if len(word) <= 9 else cond)
+        else:
+            people = select(Account.id).where(
+                or_(
+                    Account.login_name.startswith(word.lower(), autoescape=True),
+                    Account.full_name.contains(word, autoescape=True),
+                )
+            )
+            out.append(ChangeRequest.target_account_id.in_(people))
+    return out
+
+
 def list_requests(
     session: Session,
     account_id: int,
     scope: str,
     *,
+    match: str = "",
     overdue_only: bool = False,
     before: int | None = None,
     limit: int = 50,
     now: datetime | None = None,
 ) -> Page:
-    """One page of the scope's requests with ids below ``before``; ``next_before`` pages on."""
+    """One page of the scope's requests with ids below ``before`` (those ``match`` finds, if
+    given); ``next_before`` pages on."""
     if scope not in SCOPES:
         raise ValueError(scope)
     at = now or datetime.now(UTC)
@@ -128,6 +157,8 @@ def list_requests(
             q = q.where(or_(*reach))
         if overdue_only or scope == "overdue":
             q = q.where(ChangeRequest.deadline.is_not(None), ChangeRequest.deadline < at)
+        if match:
+            q = q.where(*matching(match))
         rows = list(session.scalars(q))
         for req in rows:
             if _fits(req, scope, account_id, grants, at):

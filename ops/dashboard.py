@@ -129,7 +129,7 @@ def coverage_gaps(s: Session, scope: Scope) -> Figure | None:
         return None
     result = coverage(s, root)
     n = len(result.gaps)
-    return Figure("coverage_gaps", n, ALERT if n else OK, "org", root,
+    return Figure("coverage_gaps", n, ALERT if n else OK, "org", f"coverage:{root}",
                   details={"root": root, "cells": result.cells,
                            "townships": result.townships})  # fmt: skip
 

@@ -906,9 +906,65 @@ def _copy_sqlite(url: str, dest: Path) -> str:
     return f"sqlite:///{dest}"
 
 
-ACCOUNTS_DEBOUNCE_MS = 80
+ACCOUNTS_DEBOUNCE_MS = 50
 # What the screens call their "a page is on its way" flags.
 BUSY_FLAGS = ("fetching", "loading_rows", "busy")
+
+
+def textual_screen_floor(runs: int = 5) -> list[float]:
+    """What Textual alone takes to open a new screen as an area opens one: a bare app whose
+    new mode holds a header line, a 6-column table filled with 50 rows, a details pane and
+    a footer of 8 keys; timed from the switch to the table's rows on screen (the library's
+    floor under "open each overview list")."""
+    import asyncio
+
+    from textual.app import App, ComposeResult
+    from textual.binding import Binding
+    from textual.containers import Horizontal
+    from textual.screen import Screen
+    from textual.widgets import DataTable, Footer, Static
+
+    class Listing(Screen[None]):
+        BINDINGS = [Binding(k, "noop", f"key {k}") for k in "abcdefgh"]  # noqa: RUF012
+
+        def compose(self) -> ComposeResult:
+            yield Static("header")
+            yield Static("areas")
+            with Horizontal():
+                yield DataTable(cursor_type="row")
+                yield Static("details")
+            yield Footer()
+
+        def on_mount(self) -> None:
+            table = self.query_one(DataTable)
+            table.add_columns(*(f"column {i}" for i in range(6)))
+            for r in range(50):
+                table.add_row(*(f"cell {r}.{i}" for i in range(6)))
+
+        def action_noop(self) -> None:
+            return None
+
+    class Bare(App[None]):
+        MODES = {f"m{i}": Listing for i in range(runs + 1)}  # noqa: RUF012
+        DEFAULT_MODE = "m0"
+
+    times: list[float] = []
+
+    async def run() -> None:
+        app = Bare()
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.pause()
+            for i in range(1, runs + 1):
+                begin = time.perf_counter()
+                await app.switch_mode(f"m{i}")
+                table = app.screen.query_one(DataTable)
+                while table.row_count < 50:
+                    await asyncio.sleep(0.002)
+                await pilot.pause()
+                times.append(time.perf_counter() - begin)
+
+    asyncio.run(run())
+    return times
 
 
 def bench_tui(url: str, label: str) -> list[Row]:
@@ -972,7 +1028,14 @@ def bench_tui(url: str, label: str) -> list[Row]:
                 screen = app.screen
                 seen = False
                 while time.perf_counter() - begin < 5:
-                    if fig.opens == "org":  # the tree opened down to the region, its details in
+                    if fig.filter.startswith("coverage:"):  # the gaps listed
+                        if (
+                            screen.query("#coverage")
+                            and screen.coverage_shown  # type: ignore[attr-defined]
+                            and not screen.coverage_loading  # type: ignore[attr-defined]
+                        ):
+                            break
+                    elif fig.opens == "org":  # the tree opened down to the region, its details in
                         if not screen.query("RegionTree"):
                             await asyncio.sleep(0.002)
                             continue
@@ -1039,6 +1102,10 @@ def bench_tui(url: str, label: str) -> list[Row]:
     names = ", ".join(f"{k} {t * 1000:.0f} ms" for k, t in opened)
     name = f"tui: open each overview list ({label}; slowest of: {names})"
     rows.append(Row(name, f"{worst * 1000:.0f} ms", "300 ms", verdict(worst, 0.3), worst, "s"))
+    floor = statistics.median(textual_screen_floor())
+    rows.append(Row("tui: Textual's own floor, a new screen with a 50-row table opened "
+                    f"(median of 5; the slowest list above is {worst / floor:.1f}x this)",
+                    f"{floor * 1000:.0f} ms", "info", "info", floor, "s"))  # fmt: skip
     return rows
 
 
@@ -1246,6 +1313,11 @@ def render(rows: list[Row]) -> str:
     return "\n".join(lines)
 
 
+GROUPS = ("startup", "seed", "audit", "changes", "drill", "cases", "tui", "backup")
+# The groups that need the demo database.
+SEEDED_GROUPS = {"seed", "changes", "drill", "cases", "tui", "backup"}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="scripts/bench", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="use the small demo, not province")
@@ -1255,6 +1327,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=7, help="runs per start-up figure (7)")
     parser.add_argument("--pg", metavar="URL", help="PostgreSQL for the concurrent-writers row")
     parser.add_argument("--skip-seed", action="store_true", help="leave out the demo rows")
+    parser.add_argument(
+        "--only", metavar="GROUP", action="append", choices=GROUPS,
+        help=f"run only these groups (repeatable; {', '.join(GROUPS)}), e.g. --only tui --reuse",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     if not Path(JZCTL).exists():
         sys.exit("bench: .venv/bin/jzctl is missing; run scripts/bench, not scripts/bench.py")
@@ -1262,38 +1338,50 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--reuse needs --db-dir")
 
     size = "small" if args.quick else "province"
+    only = set(args.only or GROUPS)
     tmp = Path(tempfile.mkdtemp(prefix="jzbench-"))
     try:
         db_dir = args.db_dir or tmp
-        rows = bench_startup(args.runs, tmp)
-        if not args.skip_seed:
+        rows = bench_startup(args.runs, tmp) if "startup" in only else []
+        seeded = not args.skip_seed and bool(only & SEEDED_GROUPS)
+        url = ""
+        if seeded:
             seed_rows, url = bench_seed(db_dir / f"bench-{size}.db", size, args.reuse)
             rows += seed_rows
-            rows += bench_queries(url, max(3, args.runs - 2))
-            rows += bench_rbac(url)
-            _audit_env(tmp)
-            rows += bench_accounts(url, args.pg, tmp)
+            if "seed" in only:
+                rows += bench_queries(url, max(3, args.runs - 2))
+                rows += bench_rbac(url)
+                _audit_env(tmp)
+                rows += bench_accounts(url, args.pg, tmp)
         sys.path.insert(0, str(ROOT))
         _audit_env(tmp)
-        rows += bench_audit_append(tmp)
-        if args.skip_seed:
+        if "audit" in only:
+            rows += bench_audit_append(tmp)
+        if args.skip_seed and "changes" in only:
             small = _fresh_db(f"sqlite:///{tmp / 'changes.db'}")
             small.dispose()  # type: ignore[attr-defined]
             rows += bench_changes(f"sqlite:///{tmp / 'changes.db'}", "SQLite, empty", 1_000)
-        else:
-            copy = _copy_sqlite(url, tmp / "changes.db")
-            rows += bench_changes(copy, f"SQLite, {size} demo", 20_000)
-            rows += bench_restore_drill(_copy_sqlite(url, tmp / "drill.db"), size, tmp)
-            rows += bench_review(copy, f"SQLite, {size} demo")
-            rows += bench_cases(copy, f"SQLite, {size} demo", args.pg)
-            rows += bench_tui(url, f"{size} demo")
-            rows += bench_backup(url, args.pg, tmp)
-        if args.quick:
-            rows += bench_audit_verify(tmp, 100_000, None)
-        else:
-            rows += bench_audit_verify(tmp, 1_000_000, 20.0)
-        if args.pg:
-            rows += bench_audit_concurrency(args.pg, tmp)
+        elif seeded:
+            copy = _copy_sqlite(url, tmp / "changes.db") if only & {"changes", "cases"} else ""
+            if "changes" in only:
+                rows += bench_changes(copy, f"SQLite, {size} demo", 20_000)
+            if "drill" in only:
+                rows += bench_restore_drill(_copy_sqlite(url, tmp / "drill.db"), size, tmp)
+            if "changes" in only:
+                rows += bench_review(copy, f"SQLite, {size} demo")
+            if "cases" in only:
+                rows += bench_cases(copy, f"SQLite, {size} demo", args.pg)
+            if "tui" in only:
+                rows += bench_tui(url, f"{size} demo")
+            if "backup" in only:
+                rows += bench_backup(url, args.pg, tmp)
+        if "audit" in only:
+            if args.quick:
+                rows += bench_audit_verify(tmp, 100_000, None)
+            else:
+                rows += bench_audit_verify(tmp, 1_000_000, 20.0)
+            if args.pg:
+                rows += bench_audit_concurrency(args.pg, tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

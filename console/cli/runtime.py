@@ -22,7 +22,7 @@ import typer
 
 from casedb.config import state_dir
 from casedb.errors import JzError
-from console.i18n import t
+from console.i18n import t, translated_params
 
 if TYPE_CHECKING:
     from accounts.authz import Operator
@@ -82,15 +82,6 @@ def report_error(code: str, message: str, hint: str | None = None, details: Any 
             sys.stderr.write(
                 "  " + t("cli.bad_row", line=d["line"], reason=t(d["reason"], **params)) + "\n"
             )
-
-
-def translated_params(params: dict[str, Any]) -> dict[str, Any]:
-    """Parameters named ``*_key`` are catalogue keys themselves: give their text too."""
-    out = dict(params)
-    for name, value in params.items():
-        if name.endswith("_key") and isinstance(value, str):
-            out[name[:-4]] = t(value)
-    return out
 
 
 def render_jz_error(exc: JzError) -> int:

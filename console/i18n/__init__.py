@@ -74,3 +74,12 @@ def t(key: str, /, **params: Any) -> str:
 
 def has(key: str) -> bool:
     return key in _load()[_lang]
+
+
+def translated_params(params: dict[str, Any]) -> dict[str, Any]:
+    """Parameters named ``*_key`` are catalogue keys themselves: give their text too."""
+    out = dict(params)
+    for name, value in params.items():
+        if name.endswith("_key") and isinstance(value, str):
+            out[name[:-4]] = t(value)
+    return out

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from functools import partial
+from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import events
@@ -26,6 +28,7 @@ from console.tui.screens.dashboard import DashboardScreen
 from console.tui.screens.incidents import IncidentsScreen
 from console.tui.screens.org import OrgScreen
 from console.tui.screens.review import ReviewScreen
+from console.tui.screens.rules import RulesScreen
 from console.tui.screens.signin import LockScreen, SignInScreen
 from console.tui.widgets import Area, localise_bindings
 
@@ -44,7 +47,31 @@ AREAS: tuple[Area, ...] = (
     Area("backups", "6", "tui.backups.area", BackupsScreen),
     Area("incidents", "7", "tui.incidents.area", IncidentsScreen),
     Area("review", "8", "tui.review.area", ReviewScreen),
+    Area("rules", "9", "tui.rules.area", RulesScreen),
 )
+
+
+def styled(make: Callable[[], Screen[Any]]) -> Screen[Any]:
+    """An area's screen, made when first opened, marked as styled by the current stylesheet.
+
+    Textual counts a new screen's style refreshes from -1, so showing a screen the first time
+    re-parses every stylesheet and restyles every widget of every open area, twice: about
+    half of an area's first opening on a busy console. Every stylesheet is loaded with the
+    app (``JzApp.CSS_PATH``) and a new screen's widgets are styled as they mount, so there
+    is nothing to refresh; a theme change still refreshes every screen (it bumps the count).
+    """
+    screen = make()
+    screen._css_update_count = screen.app._css_update_count
+    return screen
+
+
+def builtin_label(description: str) -> str:
+    """A key's label in the console's language: Textual's own widgets (tables, trees, lists)
+    describe their keys in English, ``Cursor up``; ours are translated already."""
+    from console.i18n import has
+
+    key = "tui.builtin." + description.lower().replace(" ", "_")
+    return t(key) if has(key) else description
 
 
 def first_mode(areas: tuple[Area, ...], user: AccountInfo | None, *, sign_in: bool) -> str:
@@ -61,11 +88,17 @@ def first_mode(areas: tuple[Area, ...], user: AccountInfo | None, *, sign_in: bo
 class JzApp(App[int]):
     """The console for people at a terminal: the same operations as the CLI."""
 
-    CSS_PATH = "app.tcss"
+    # Every screen's styles, read once as the console starts: a screen that brings a file
+    # the app has not read makes Textual parse every stylesheet again and restyle every
+    # widget of every open area (each .tcss still sits beside its screen, which names it).
+    CSS_PATH: ClassVar[list[str | PurePath]] = [
+        "app.tcss",
+        *sorted(f"screens/{p.name}" for p in (Path(__file__).parent / "screens").glob("*.tcss")),
+    ]
     ENABLE_COMMAND_PALETTE = False
     MODES: ClassVar[dict[str, str | Callable[[], Screen[Any]]]] = {
-        **{area.mode: area.screen for area in AREAS},
-        "signin": SignInScreen,
+        **{area.mode: partial(styled, area.screen) for area in AREAS},
+        "signin": partial(styled, SignInScreen),
     }
     DEFAULT_MODE = AREAS[0].mode
     # How often the idle clock is looked at.
@@ -73,11 +106,20 @@ class JzApp(App[int]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "tui.bind_quit", id="app.quit"),
         Binding("ctrl+q", "quit", "tui.bind_quit", id="app.quit_ctrl", show=False, priority=True),
-        Binding("ctrl+p", "palette", "tui.cmd.bind_palette", id="app.palette", show=False),
-        Binding("colon", "command_line", "tui.cmd.bind_line", id="app.command_line", show=False),
-        Binding("question_mark", "help", "tui.cmd.bind_help", id="app.help", show=False),
+        Binding("question_mark", "help", "tui.cmd.bind_help", id="app.help", key_display="?"),
+        Binding("ctrl+p", "palette", "tui.cmd.bind_palette", id="app.palette"),
+        Binding(
+            "colon", "command_line", "tui.cmd.bind_line", id="app.command_line", key_display=":"
+        ),
+        # The row of areas under the header shows these keys already.
         *(
-            Binding(area.key, f"switch_area('{area.mode}')", area.label_key, id=f"app.{area.mode}")
+            Binding(
+                area.key,
+                f"switch_area('{area.mode}')",
+                area.label_key,
+                id=f"app.{area.mode}",
+                show=False,
+            )
             for area in AREAS
         ),
     ]
@@ -194,7 +236,7 @@ class JzApp(App[int]):
             if not b.description or b.description in seen:
                 continue
             seen.add(b.description)
-            keys.append((b.key_display or self.get_key_display(b), b.description))
+            keys.append((b.key_display or self.get_key_display(b), builtin_label(b.description)))
         self.push_screen(HelpScreen(keys, self.available_commands()))
 
     def action_theme(self, name: str) -> None:

@@ -43,11 +43,17 @@ class Command:
 
 # Who reads the incident register and the drills (audit_log.incidents.READ_ACTIONS).
 OPS_READ = f"{POLICY_EDIT}|{SYSTEM_CONFIG}|{AUDIT_READ}"
+# Who edits the plans and schedules drills (ops.plans, ops.drills).
+OPS_WRITE = f"{POLICY_EDIT}|{SYSTEM_CONFIG}"
+# Who reads the policy, others' grants and the coverage of the units: the admins
+# (rbac.queries.is_admin; the screens and services decide exactly).
+ADMIN = f"{ACCOUNT_CREATE}|{ACCOUNT_UPDATE}|{POLICY_EDIT}|{SYSTEM_CONFIG}|{AUDIT_READ}"
 
 COMMANDS: tuple[Command, ...] = (
     Command("dashboard", "dashboard"),
     Command("dashboard_refresh", "dashboard", "refresh"),
     Command("org", "org"),
+    Command("org_coverage", "org", filter="coverage:53", requires=ADMIN),
     Command("audit", "audit", requires=AUDIT_READ),
     Command("audit_verify", "audit", "verify", requires=AUDIT_READ),
     Command("audit_denied", "audit", filter="outcome:denied", requires=AUDIT_READ),
@@ -59,6 +65,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("changes_to_execute", "changes", filter="to_execute"),
     Command("changes_mine", "changes", filter="mine"),
     Command("changes_overdue", "changes", filter="overdue"),
+    Command("changes_filter", "changes", "filter"),
     Command("cases_overdue", "cases", filter="overdue", requires=CASE_READ),
     Command("cases_due_soon", "cases", filter="due_soon", requires=CASE_READ),
     Command("cases_ten_days", "cases", filter="ten_days", requires=CASE_READ),
@@ -67,9 +74,18 @@ COMMANDS: tuple[Command, ...] = (
     Command("account_offboard", "accounts", "offboard", requires=ACCOUNT_UPDATE, writes=True),
     Command("backups", "backups", requires=SYSTEM_CONFIG),
     Command("backup_create", "backups", "create", requires=SYSTEM_CONFIG, writes=True),
+    Command("backups_filter", "backups", "filter", requires=SYSTEM_CONFIG),
     Command("incidents", "incidents", filter="incidents", requires=OPS_READ),
     Command("incidents_overdue", "incidents", filter="overdue", requires=OPS_READ),
     Command("drills", "incidents", filter="drills", requires=OPS_READ),
+    Command("plans", "incidents", filter="plans", requires=OPS_READ),
+    Command("drill_schedule", "incidents", "schedule_drill", "drills", OPS_WRITE, writes=True),
+    Command("rules_roles", "rules", filter="roles", requires=ADMIN),
+    Command("rules_check", "rules", filter="check", requires=ADMIN),
+    Command("rules_lint", "rules", filter="lint", requires=ADMIN),
+    Command("rules_grants", "rules", filter="grants"),
+    Command("rules_calendar", "rules", filter="calendar"),
+    Command("rules_set_day", "rules", filter="set_day", requires=SYSTEM_CONFIG, writes=True),
     Command("theme_contrast", "", "theme('jz-contrast')"),
     Command("theme_default", "", "theme('textual-dark')"),
     Command("lock", "", "lock_now"),
@@ -131,9 +147,19 @@ VERBS: dict[str, str] = {
     "incident": "incidents",
     "incidents": "incidents",
     "事件": "incidents",
+    "plan": "incidents",
+    "drill": "incidents",
     "dash": "dashboard",
     "dashboard": "dashboard",
     "概览": "dashboard",
+    "review": "review",
+    "复核": "review",
+    "rules": "rules",
+    "rule": "rules",
+    "policy": "rules",
+    "role": "rules",
+    "calendar": "rules",
+    "规则": "rules",
 }
 
 

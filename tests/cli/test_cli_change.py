@@ -59,6 +59,20 @@ def test_offboarding_walked_end_to_end(cli: CliRun, db_url: str, people: Databas
     assert listed.exit_code == 0, listed.stderr
     assert [item["id"] for item in json.loads(listed.stdout)["data"]["items"]] == [int(rid)]
     assert "调离" in run("change", "list").stdout
+    # --match: the same words as the TUI's / filter.
+    for words, found in (
+        ("张三", True),
+        ("kind:offboard", True),
+        (rid, True),
+        ("530102", True),
+        ("kind:onboard", False),
+        ("李四", False),
+        ("5329", False),
+    ):
+        res = run("--json", "change", "list", "--to-review", "--match", words)
+        assert res.exit_code == 0, res.stderr
+        ids = [item["id"] for item in json.loads(res.stdout)["data"]["items"]]
+        assert ids == ([int(rid)] if found else []), words
     res = run("change", "review", rid)
     assert res.exit_code == 0, res.stderr
 

@@ -95,9 +95,9 @@ class Pane:
         self.tmux = tmux
         self.name = name
 
-    def capture(self) -> str:
+    def capture(self, *, escapes: bool = False) -> str:
         done = subprocess.run(
-            [self.tmux, "capture-pane", "-p", "-t", self.name],
+            [self.tmux, "capture-pane", "-p", *(["-e"] if escapes else []), "-t", self.name],
             capture_output=True,
             text=True,
             timeout=10,
@@ -131,18 +131,22 @@ def pane(env: dict[str, str]) -> Iterator[tuple[Pane, dict[str, str]]]:
         )
 
 
-def start(pane: Pane, env: dict[str, str], *args: str) -> None:
-    exports = " ".join(
-        f"{k}={shlex.quote(env[k])}"
-        for k in (
-            "XDG_DATA_HOME",
-            "XDG_CONFIG_HOME",
-            "XDG_STATE_HOME",
-            "XDG_CACHE_HOME",
-            "JZ_KEYRING_FILE",
-            "JZ_KEYRING_PASSPHRASE",
+def start(pane: Pane, env: dict[str, str], *args: str, extra: str = "") -> None:
+    exports = (
+        extra
+        + " "
+        + " ".join(
+            f"{k}={shlex.quote(env[k])}"
+            for k in (
+                "XDG_DATA_HOME",
+                "XDG_CONFIG_HOME",
+                "XDG_STATE_HOME",
+                "XDG_CACHE_HOME",
+                "JZ_KEYRING_FILE",
+                "JZ_KEYRING_PASSPHRASE",
+            )
+            if k in env
         )
-        if k in env
     )
     command = " ".join(shlex.quote(a) for a in (jzctl_path(), *args))
     # Keep the pane open after the app ends, so that its exit code can be read.
@@ -248,3 +252,43 @@ def test_refuses_when_stdout_is_not_a_terminal(env: dict[str, str], demo_db: str
     )
     assert done.returncode == 2
     assert "需要在终端中运行" in done.stderr
+
+
+def palette_indexes(screen: str) -> set[int]:
+    """The 256-colour palette indexes a captured screen paints with (``38;5;N``/``48;5;N``)."""
+    import re
+
+    found: set[int] = set()
+    for params in re.findall(r"\x1b\[([0-9;]*)m", screen):
+        parts = params.split(";")
+        for i, part in enumerate(parts[:-2]):
+            if part in ("38", "48") and parts[i + 1] == "5":
+                found.add(int(parts[i + 2]))
+    return found
+
+
+def is_grey(index: int) -> bool:
+    return index >= 232 or index in (0, 7, 8, 15, 16, 231)
+
+
+@pytest.mark.parametrize("no_color", [False, True], ids=["256-colours", "NO_COLOR"])
+def test_the_overview_reads_in_256_colours_and_in_monochrome(
+    pane: tuple[Pane, dict[str, str]], demo_db: str, no_color: bool
+) -> None:
+    p, env = pane
+    start(p, env, "--db", demo_db, "tui", "--demo",
+          extra="TERM=tmux-256color NO_COLOR=1" if no_color else "TERM=tmux-256color")  # fmt: skip
+    p.wait_for("我的概览", "审计链", "正常", timeout=30)
+    time.sleep(0.5)
+    screen = p.capture(escapes=True)
+    colours = palette_indexes(screen)
+    assert colours, "the console paints with the 256-colour palette in this terminal"
+    assert "\x1b[38;2;" not in screen and "\x1b[48;2;" not in screen  # no true colour asked for
+    if no_color:
+        assert all(is_grey(i) for i in colours), sorted(colours)
+    else:
+        assert any(not is_grey(i) for i in colours), sorted(colours)
+    # States are words, not only colours: they read the same in monochrome.
+    assert "正常" in p.capture()
+    p.send("q")
+    p.wait_for("JZ-EXIT=0")

@@ -75,6 +75,7 @@ def people() -> Iterator[Database]:
 
 def masked(text: str, db: Database) -> str:
     text = re.sub(r"sqlite:///\S*", "sqlite:///<db>", text)
+    text = re.sub(r"/tmp/\S*", "<dir>", text)  # the backup folder of the run
     # Deadlines move with the day the test runs.
     text = re.sub(r"\d{4}-\d{2}-\d{2}( \d{2}:\d{2})?", "<date>", text)
     text = re.sub(r"\d{2}-\d{2} \d{2}:\d{2}", "<mm-dd hh:mm>", text)
@@ -121,6 +122,37 @@ async def inbox(pilot: Pilot[Any], app: JzApp) -> None:
     await pilot.pause(0.5)
 
 
+async def cases(pilot: Pilot[Any], app: JzApp) -> None:
+    await pilot.press("5")
+    await wait_until(pilot, lambda: app.current_mode == "cases")
+    await wait_until(pilot, lambda: not any(
+        getattr(app.screen, flag, False) is True for flag in ("fetching", "loading_rows", "busy")
+    ))  # fmt: skip
+    await pilot.pause(0.3)
+
+
+async def backups(pilot: Pilot[Any], app: JzApp) -> None:
+    await pilot.press("6")
+    await wait_until(pilot, lambda: app.current_mode == "backups")
+    await wait_until(pilot, lambda: not getattr(app.screen, "fetching", True))
+    await pilot.pause(0.3)
+
+
+async def incidents(pilot: Pilot[Any], app: JzApp) -> None:
+    await pilot.press("7")
+    await wait_until(pilot, lambda: app.current_mode == "incidents")
+    await wait_until(pilot, lambda: not getattr(app.screen, "fetching", True))
+    await pilot.pause(0.3)
+
+
+async def rules(pilot: Pilot[Any], app: JzApp) -> None:
+    await pilot.press("9")
+    await wait_until(pilot, lambda: app.current_mode == "rules")
+    await wait_until(pilot, lambda: getattr(app.screen, "rights", None) is not None)
+    await wait_until(pilot, lambda: not getattr(app.screen, "fetching", True))
+    await pilot.pause(0.3)
+
+
 async def help_screen(pilot: Pilot[Any], app: JzApp) -> None:
     await pilot.press("question_mark")
     await wait_until(pilot, lambda: len(app.screen_stack) > 1)
@@ -133,6 +165,10 @@ SCENES: dict[str, tuple[str | None, Scene]] = {
     "org": ("admin", org),
     "accounts": ("admin", accounts),
     "inbox": ("leader", inbox),
+    "cases": ("admin", cases),
+    "backups": ("admin", backups),
+    "incidents": ("admin", incidents),
+    "rules": ("admin", rules),
     "help": ("admin", help_screen),
 }
 

@@ -1,7 +1,8 @@
-"""``jzctl change list [--to-review|--to-execute|--mine] [--overdue]``: requests the
-signed-in actor may act on now, or filed themselves; newest first, keyset paged. ``--overdue``
-alone lists every overdue step the actor may take, escalated ones from the level below
-included; each row says whether its step is overdue or due within a working day."""
+"""``jzctl change list [--to-review|--to-execute|--mine] [--overdue] [--match TEXT]``:
+requests the signed-in actor may act on now, or filed themselves; newest first, keyset paged.
+``--overdue`` alone lists every overdue step the actor may take, escalated ones from the level
+below included; each row says whether its step is overdue or due within a working day;
+``--match`` keeps those the words find (the TUI's ``/`` filter)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ def run(
         None, "--before", metavar="ID", help=t("cli.change_opt_before")
     ),
     limit: int = typer.Option(50, "--limit", min=1, max=500, help=t("cli.change_opt_limit")),
+    match: str = typer.Option("", "--match", metavar="TEXT", help=t("cli.change_opt_match")),
 ) -> None:
     from accounts import changes
     from accounts.change_queries import list_requests
@@ -40,8 +42,9 @@ def run(
     now = datetime.now(UTC)
     with db.read() as s:
         page = list_requests(
-            s, op.account_id, scope, overdue_only=overdue, before=before, limit=limit, now=now
-        )
+            s, op.account_id, scope, match=match, overdue_only=overdue, before=before,
+            limit=limit, now=now,
+        )  # fmt: skip
     soon = c.load_calendar(db).add_workdays(now, changes.REMIND_BEFORE_DAYS)
 
     def timing(deadline: datetime | None) -> str:

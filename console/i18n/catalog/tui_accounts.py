@@ -192,7 +192,7 @@ EN: dict[str, str] = {
     "tui.request.nobody": "This person holds {n} open cases, but nobody active in the unit can handle cases: staff the unit first.",
     "tui.request.candidate": "{login}  {name} ({n} open)",
     "tui.request.file": "File request",
-    "tui.request.filed": "Offboarding request {id} ({login}) filed; it awaits review: see area 4 Changes.",
+    "tui.request.filed": "Offboarding request {id} ({login}) filed; it awaits review: see area 4 Inbox.",
     "tui.accounts.bind_refresh": "Refresh",
     "tui.accounts.bind_back": "Back to the list",
     "tui.accounts.bind_cancel": "Cancel",

@@ -1,4 +1,5 @@
-"""One screen per area; every screen sits in the same frame (header, banner, areas, footer)."""
+"""One screen per area; every screen sits in the same frame (header, banner, areas, breadcrumb,
+footer)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,17 @@ from typing import TYPE_CHECKING, ClassVar, cast
 from textual.app import ComposeResult
 from textual.containers import Container
 from textual.screen import Screen
-from textual.widgets import Footer
 
-from console.tui.widgets import DemoBanner, NavBar, TopBar, localise_bindings
+from console.i18n import t
+from console.tui.widgets import (
+    SEPARATOR,
+    Breadcrumb,
+    DemoBanner,
+    KeysFooter,
+    NavBar,
+    TopBar,
+    localise_bindings,
+)
 
 if TYPE_CHECKING:
     from console.tui.app import JzApp
@@ -34,9 +43,22 @@ class AreaScreen(Screen[None]):
         if app.demo:
             yield DemoBanner()
         yield NavBar(app.areas, current=self.AREA)
+        label = next((t(a.label_key) for a in app.areas if a.mode == self.AREA), "")
+        yield Breadcrumb(label)
         with Container(id="area-body"):
             yield from self.compose_body()
-        yield Footer()
+        yield KeysFooter()
+
+    def set_crumbs(self, *parts: str) -> None:
+        """Show where the admin is inside the area: its view, then the item at hand."""
+        crumbs = self.query(Breadcrumb)
+        if crumbs:
+            crumbs.first().show(parts)
+
+    def breadcrumb_text(self) -> str:
+        """The breadcrumb after the area's own name, as read on screen."""
+        crumbs = self.query(Breadcrumb)
+        return SEPARATOR.join(crumbs.first().parts) if crumbs else ""
 
     @property
     def writable(self) -> bool:

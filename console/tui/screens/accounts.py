@@ -80,7 +80,8 @@ MANAGE_ACTIONS = {
 }
 RESETTABLE = frozenset({PENDING, ACTIVE, LOCKED, SUSPENDED})  # as accounts.cli_support
 ACTION_TOTP_RESET = "account.totp_reset"
-DEBOUNCE_S = 0.08
+# A pause this long after a key takes a burst of keys as one query and still feels immediate.
+DEBOUNCE_S = 0.05
 FILTER_KEYS = ("status", "dept", "region")
 STATUS_STYLE = {
     PENDING: "cyan",
@@ -697,7 +698,9 @@ class AccountsScreen(AreaScreen):
         if row is None:
             facts.update(Content(t("tui.accounts.no_selection")))
             rights.update("")
+            self.set_crumbs()
             return
+        self.set_crumbs(row.region_name, t("tui.person", name=row.full_name, login=row.login_name))
         none = Content.styled(t("tui.accounts.none"), "dim")
         status: list[str | Content | tuple[str, str]] = [
             (status_label(row.status), STATUS_STYLE.get(row.status, ""))

@@ -446,6 +446,7 @@ class AuditScreen(AreaScreen):
         extra = self.query_one("#audit-extra", Static)
         self.diff_rows = []
         self._detail_seq = ev.seq if ev else None
+        self.set_crumbs(*((f"#{ev.seq}", ev.action) if ev else ()))
         if ev is None:
             facts_widget.update(Content(t("tui.audit.no_selection")))
             caption.display = diff_widget.display = extra.display = False

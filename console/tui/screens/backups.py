@@ -39,7 +39,7 @@ from casedb.errors import InvalidInput
 from console.i18n import has, language, t
 from console.tui.screens import AreaScreen
 from console.tui.screens.permission import error_text
-from console.tui.widgets import localise_bindings
+from console.tui.widgets import FilterBox, localise_bindings
 
 if TYPE_CHECKING:
     from audit_log.actor import Actor
@@ -143,6 +143,16 @@ def verify_label(entry: Entry, present: bool) -> Text:
     state = entry.verify_status
     key = f"backup.verify_{state or 'never'}"
     return Text(t(key) if has(key) else str(state), style=VERIFY_STYLE.get(state, "yellow"))
+
+
+def entry_matches(entry: Entry, present: bool, words: list[str]) -> bool:
+    """Whether every word of the filter is in what the row shows: the id, the class (name or
+    title), the creation time, the verify state."""
+    shown = " ".join(
+        (entry.id, entry.backup_class, class_title(entry.backup_class),
+         show_local(entry.created_at, seconds=False), verify_label(entry, present).plain)
+    ).lower()  # fmt: skip
+    return all(w in shown for w in words)
 
 
 def problem_text(pr: dict[str, Any]) -> str:
@@ -352,6 +362,7 @@ class BackupsScreen(AreaScreen):
         Binding("c", "create", "tui.backups.bind_create", id="backups.create"),
         Binding("v", "verify", "tui.backups.bind_verify", id="backups.verify"),
         Binding("R", "restore", "tui.backups.bind_restore", id="backups.restore"),
+        Binding("slash", "filter", "tui.backups.bind_filter", id="backups.filter"),
         Binding("r", "reload", "tui.backups.bind_refresh", id="backups.refresh"),
         Binding("tab", "switch_table", "tui.backups.bind_switch", id="backups.switch", show=False),
     ]
@@ -370,6 +381,7 @@ class BackupsScreen(AreaScreen):
         self._select_after: str | None = None
         self._class_wanted: str | None = None
         self._last_pct = -1
+        self.match = ""  # the / filter in force
 
     # --- layout ----------------------------------------------------------------------
 
@@ -378,6 +390,7 @@ class BackupsScreen(AreaScreen):
         classes = DataTable[Text](id="bk-classes", cursor_type="row", zebra_stripes=True)
         classes.border_title = t("tui.backups.classes_title")
         yield classes
+        yield FilterBox(t("tui.backups.filter_placeholder"), id="bk-filter")
         with Horizontal(id="bk-main"):
             backups = DataTable[Text](id="bk-list", cursor_type="row", zebra_stripes=True)
             backups.border_title = t("tui.backups.list_title")
@@ -561,7 +574,10 @@ class BackupsScreen(AreaScreen):
     def _fill_backups(self) -> None:
         table = self.backup_table
         table.clear()
+        words = self.match.lower().split()
         for e in reversed(list(self.entries.values())):
+            if words and not entry_matches(e, self.present.get(e.id, False), words):
+                continue
             table.add_row(
                 Text(e.id, no_wrap=True, overflow="ellipsis"),
                 Text(class_title(e.backup_class), no_wrap=True, overflow="ellipsis"),
@@ -593,6 +609,27 @@ class BackupsScreen(AreaScreen):
     @on(DataTable.RowHighlighted, "#bk-list")
     def _backup_highlighted(self) -> None:
         self.refresh_bindings()
+        entry = self.current
+        if entry is not None:
+            self.set_crumbs(class_title(entry.backup_class), entry.id)
+
+    @on(DataTable.RowHighlighted, "#bk-classes")
+    def _class_highlighted(self) -> None:
+        name = self.current_class
+        if name is not None and self.class_table.has_focus:
+            self.set_crumbs(class_title(name))
+
+    def action_filter(self) -> None:
+        """/ filters the backups: an id, a class, a date (2026-12), a verify state."""
+        self.query_one("#bk-filter", FilterBox).open()
+
+    @on(FilterBox.Applied, "#bk-filter")
+    def _filtered(self, message: FilterBox.Applied) -> None:
+        if message.text != self.match:
+            self.match = message.text
+            self._fill_backups()
+        if message.done:
+            self.backup_table.focus()
 
     # --- navigation ------------------------------------------------------------------
 

@@ -18,6 +18,18 @@ replies (``h``: handled → result reached → result reported) and the supervis
 closes a reported notice (``c``). The statistics view shows a table (by month, department or
 item; ``b`` changes it) and a chart of cases received and closed by month.
 
+The data checks view (``k``, ``jzctl case check``) runs the three checks of
+``accounts.supervision.data_checks`` in the admin's scope (narrowed by the filter's region
+and department): open cases assigned to inactive accounts, impossible timelines, units with
+open cases and no active handler; each check's count, then its rows (Enter on a case opens
+it). The time limits view (``l``, ``jzctl case limits``) lists every item's step limits;
+a provincial admin who may set them (the service's own rule: provincial supervision of the
+item's department, or system configuration) edits one with ``e``
+(``accounts.supervision.set_step_limit``, audited by the service).
+
+The statistics widgets (and plotext's chart) are mounted the first time the view is shown,
+not with the screen: the first list is on screen sooner.
+
 What the admin may do is decided from their grants (read once in a worker): actions they may
 not perform, and every write in read-only mode, are hidden. The services still authorise and
 audit every write. Case notes, reasons and names are user-supplied: everything is rendered
@@ -27,6 +39,7 @@ as ``Text``/``Content`` and never parsed as markup.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, ClassVar, cast
@@ -42,21 +55,24 @@ from textual.content import Content
 from textual.message import Message
 from textual.screen import ModalScreen
 from textual.timer import Timer
-from textual.widgets import Button, Checkbox, DataTable, Input, OptionList, Static
+from textual.widget import AwaitMount
+from textual.widgets import Button, Checkbox, DataTable, Input, OptionList, Select, Static
 from textual.widgets.option_list import Option
-from textual_plotext import PlotextPlot
 
 from accounts import supervision
 from accounts.bootstrap import account_id_by_login
 from accounts.change_inbox import region_names
 from accounts.supervision import (
+    ITEM_DEPARTMENT,
     NEXT_STATE,
+    PROVINCE,
     CaseQuery,
     CaseShown,
     CloseNotice,
     IssueNotice,
     Reassign,
     ReplyNotice,
+    SetLimit,
     StatsQuery,
     domains_of,
     handler_problem,
@@ -66,15 +82,22 @@ from audit_log.actor import Actor, local_actor
 from casedb import supervision_queries as q
 from casedb.engine import Database
 from casedb.errors import InvalidInput, JzError
-from casedb.limits import NOTICE_REPLY_MAX_WORKDAYS, NOTICE_REPLY_WORKDAYS
+from casedb.limits import (
+    NOTICE_REPLY_MAX_WORKDAYS,
+    NOTICE_REPLY_WORKDAYS,
+    LimitRow,
+    Limits,
+    check_limit,
+)
 from casedb.models import Account, Region
 from casedb.reference import DEPARTMENTS, ITEMS
+from casedb.supervision_models import LIMIT_UNITS
 from console.i18n import has, language, t
 from console.tui.screens import AreaScreen
 from console.tui.screens.permission import department_name, error_text
 from console.tui.widgets import localise_bindings
 from rbac.store import Grant, load_grants, subject_of
-from rbac.templates import CASE_HANDLE, CASE_READ, CASE_REASSIGN, CASE_SUPERVISE
+from rbac.templates import CASE_HANDLE, CASE_READ, CASE_REASSIGN, CASE_SUPERVISE, SYSTEM_CONFIG
 
 PAGE_SIZE = 50
 DEBOUNCE_S = 0.3
@@ -87,13 +110,23 @@ VIEW_KEYS: dict[str, str] = {
     "ten_days": "t",
     "notices": "n",
     "stats": "m",
+    "checks": "k",
+    "limits": "l",
 }
 CASE_KINDS: dict[str, q.Kind] = {
     "overdue": "overdue",
     "due_soon": "due_soon",
     "ten_days": "ten_day",
 }
-VIEW_ALIASES = {"ten_day": "ten_days", "due": "due_soon", "statistics": "stats"}
+VIEW_ALIASES = {
+    "ten_day": "ten_days",
+    "due": "due_soon",
+    "statistics": "stats",
+    "check": "checks",
+    "limit": "limits",
+}
+# Rows shown per data check (the CLI's ``--show``); the count above them is the full one.
+CHECKS_SHOW = 100
 STAT_DIMENSIONS: tuple[str, ...] = ("month", "department", "item")
 CHART_COLORS = ("cyan", "green")  # received, closed
 FILTER_KEYS = ("region", "dept", "item", "assignee")
@@ -283,6 +316,22 @@ def notice_state(state: str) -> str:
     return t(key) if has(key) else state
 
 
+def account_status(status: str) -> str:
+    key = f"status.{status}"
+    return t(key) if has(key) else status
+
+
+def unit_word(unit: str) -> str:
+    """A limit's unit in words (小时, 天, 工作日)."""
+    key = f"tui.cases.unit.{unit}"
+    return t(key) if has(key) else unit
+
+
+def limit_text(amount: int, unit: str) -> str:
+    key = f"case.limit_{unit}"
+    return t(key, amount=amount) if has(key) else f"{amount} {unit}"
+
+
 def action_name(action: str) -> str:
     key = f"tui.cases.action.{action}"
     return t(key) if has(key) else action
@@ -401,6 +450,27 @@ class StatsLoaded(Message):
     months: list[str]
     by_month: list[q.StatRow]
     rows: list[q.StatRow]
+
+
+@dataclass
+class ChecksLoaded(Message):
+    generation: int
+    findings: list[q.Finding]
+    regions: dict[str, str]
+
+
+@dataclass
+class LimitsLoaded(Message):
+    generation: int
+    rows: list[LimitRow]
+
+
+@dataclass(frozen=True)
+class CheckLine:
+    """A row of the data checks view: a check's heading, a case (Enter opens it) or a unit."""
+
+    check: str
+    case_no: str | None = None
 
 
 @dataclass
@@ -931,6 +1001,99 @@ class NoteDialog(ModalScreen[str | None]):
         self.dismiss(None)
 
 
+class LimitDialog(ModalScreen[SetLimit | None]):
+    """One step's time limit for one item: an amount and its unit (hours, calendar days or
+    working days), checked as the service checks it before it is sent."""
+
+    CSS_PATH = "cases.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "tui.cases.bind_cancel", id="case_limit.cancel"),
+    ]
+
+    def __init__(self, row: LimitRow) -> None:
+        super().__init__()
+        localise_bindings(self)
+        self.row = row
+
+    def compose(self) -> ComposeResult:
+        row = self.row
+        with Vertical(id="limit-dialog", classes="cs-dialog") as dialog:
+            dialog.border_title = t("tui.cases.limit_title")
+            yield Static(
+                Content.assemble(
+                    (item_name(row.item), "bold"),
+                    " · ",
+                    (step_name(row.step), "bold"),
+                    "  ",
+                    (t("tui.cases.limit_now", limit=limit_text(row.limit.amount, row.limit.unit)),
+                     "dim"),
+                ),
+                id="limit-target",
+                classes="cs-question",
+            )  # fmt: skip
+            with Horizontal(classes="cs-form-row"):
+                yield Static(Content(t("tui.cases.field_amount")), classes="cs-form-label")
+                yield Input(
+                    str(row.limit.amount),
+                    id="limit-amount",
+                    type="integer",
+                    compact=True,
+                    placeholder=t("tui.cases.amount_hint"),
+                )
+            with Horizontal(classes="cs-form-row"):
+                yield Static(Content(t("tui.cases.field_unit")), classes="cs-form-label")
+                yield Select[str](
+                    [(unit_word(u), u) for u in LIMIT_UNITS],
+                    value=row.limit.unit if row.limit.unit in LIMIT_UNITS else LIMIT_UNITS[-1],
+                    allow_blank=False,
+                    compact=True,
+                    id="limit-unit",
+                )
+            yield Static("", id="limit-error", classes="cs-error")
+            with Horizontal(classes="cs-buttons"):
+                yield Button(t("tui.cases.limit_ok"), variant="primary", id="limit-ok")
+                yield Button(t("tui.cases.cancel"), id="limit-cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#limit-error").display = False
+        self.query_one("#limit-amount", Input).focus()
+
+    def _error(self, text: str) -> None:
+        error = self.query_one("#limit-error", Static)
+        error.update(Content(text))
+        error.display = True
+        self.query_one("#limit-amount", Input).focus()
+
+    def choice(self) -> SetLimit | str:
+        """The limit typed, or one sentence saying what is wrong with it."""
+        raw = self.query_one("#limit-amount", Input).value.strip()
+        unit = str(self.query_one("#limit-unit", Select).value)
+        if not raw.isdigit():
+            return t("tui.cases.amount_invalid", value=raw[:12] or "—")
+        amount = int(raw)
+        try:
+            check_limit(self.row.item, self.row.step, amount, unit)
+        except InvalidInput as exc:
+            params = dict(exc.params)
+            if "unit" in params:
+                params["unit"] = unit_word(str(params["unit"]))
+            return t(exc.key, **params)
+        return SetLimit(self.row.item, self.row.step, amount, unit)
+
+    @on(Input.Submitted)
+    @on(Button.Pressed, "#limit-ok")
+    def _ok(self) -> None:
+        found = self.choice()
+        if isinstance(found, str):
+            self._error(found)
+            return
+        self.dismiss(found)
+
+    @on(Button.Pressed, "#limit-cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
 class CasesScreen(AreaScreen):
     """工单: overdue cases and the rest, a case's history, supervising and reassigning."""
 
@@ -953,17 +1116,26 @@ class CasesScreen(AreaScreen):
         Binding("c", "close_notice", "tui.cases.bind_close_notice", id="cases.close_notice"),
         Binding("a", "all_notices", "tui.cases.bind_all_notices", id="cases.all_notices"),
         Binding("b", "next_dimension", "tui.cases.bind_dimension", id="cases.dimension"),
+        Binding("e", "set_limit", "tui.cases.bind_set_limit", id="cases.set_limit"),
         Binding("r", "reload", "tui.cases.bind_refresh", id="cases.refresh"),
         Binding("escape", "back", "tui.cases.bind_back", id="cases.back", show=False),
     ]
 
     def __init__(self) -> None:
         super().__init__()
+        with suppress(RuntimeError):  # no app running (never in the console)
+            # The width's class now, as the first Resize would set it (restyling it all).
+            width = self.app.size.width
+            fits = [name for at, name in sorted(self.HORIZONTAL_BREAKPOINTS) if width >= at]
+            self.add_class(*fits[-1:], update=False)
         self.view = "overdue"
         self.case_filter = CaseFilterText()
         self.query_now: CaseQuery | None = None  # the last list's query, resolved
         self.case_rows: dict[str, q.CaseRow] = {}
         self.notice_rows: dict[str, q.NoticeView] = {}
+        self.check_lines: dict[str, CheckLine] = {}
+        self.limit_rows: dict[str, LimitRow] = {}
+        self.findings: list[q.Finding] = []
         self.regions: dict[str, str] = {}
         self.next_after: str | int | None = None
         self.fetching = False  # not ``loading``: Widget.loading would cover the screen
@@ -975,8 +1147,25 @@ class CasesScreen(AreaScreen):
         self._generation = 0
         self._highlighted: str | None = None
         self._filter_timer: Timer | None = None
+        self.stats_box: Vertical | None = None  # mounted when first shown
+        self.stats_table: DataTable[Text] | None = None
         self._note: Content | None = None
         self._actor: Actor | None = None
+        with suppress(RuntimeError):  # no app running (never in the console)
+            self._ask_first_page()
+
+    def _ask_first_page(self) -> None:
+        """Ask for the first page (and the admin's rights) as the screen is made: the query
+        (the most of the time on a province's data) runs while the screen is composed,
+        mounted and painted. The answers wait in the queue until the screen has mounted
+        (Textual dispatches Compose and Mount before any queued message)."""
+        user = self.jz.user
+        if user is None:
+            return
+        self.load_rights(user.id)
+        self._generation += 1
+        self.fetching = True
+        self._fetch(None)
 
     # --- layout ----------------------------------------------------------------------
 
@@ -989,22 +1178,43 @@ class CasesScreen(AreaScreen):
         table = CaseTable()
         table.border_title = t("tui.cases.list_title")
         yield table
-        with Vertical(id="cs-stats"):
-            with Vertical(id="cs-chart-box"):
-                yield Static("", id="cs-chart-legend")
-                yield PlotextPlot(id="cs-chart")
-            stats = DataTable[Text](id="cs-stats-table", cursor_type="row", zebra_stripes=True)
-            stats.border_title = t("tui.cases.stats_title")
-            yield stats
+        # The statistics (a chart and its table) are mounted when first shown: _mount_stats.
 
     def on_mount(self) -> None:
-        self.query_one("#cs-stats").display = False
         self._show_views()
+        self.case_table.focus()
+        if self.fetching and self._generation == 1:  # asked for as the screen was made
+            self._clear_view()
+            self._set_status(Content(t("tui.cases.loading")))
+            return
         user = self.jz.user
         if user is not None:
             self.load_rights(user.id)
-        self.case_table.focus()
         self.reload()
+
+    def _mount_stats(self) -> AwaitMount | None:
+        """Mount the statistics view's widgets, the first time they are needed (plotext and
+        a second table cost the first list's opening time otherwise); None once they are."""
+        if self.stats_box is not None:
+            return None
+        from textual_plotext import PlotextPlot
+
+        stats = DataTable[Text](id="cs-stats-table", cursor_type="row", zebra_stripes=True)
+        stats.border_title = t("tui.cases.stats_title")
+        self.stats_table = stats
+        self.stats_box = Vertical(
+            Vertical(Static("", id="cs-chart-legend"), PlotextPlot(id="cs-chart"),
+                     id="cs-chart-box"),
+            stats,
+            id="cs-stats",
+        )  # fmt: skip
+        return self.query_one("#area-body").mount(self.stats_box)
+
+    def _focus_list(self) -> None:
+        if self.view == "stats" and self.stats_table is not None:
+            self.stats_table.focus()
+        else:
+            self.case_table.focus()
 
     @property
     def case_table(self) -> CaseTable:
@@ -1036,12 +1246,34 @@ class CasesScreen(AreaScreen):
             return None
         return self.notice_rows.get(self._highlighted)
 
+    @property
+    def current_check_case(self) -> str | None:
+        """The case number of the highlighted row of the data checks, if it is a case."""
+        if self.view != "checks" or self._highlighted is None:
+            return None
+        line = self.check_lines.get(self._highlighted)
+        return line.case_no if line is not None else None
+
+    @property
+    def current_limit(self) -> LimitRow | None:
+        if self.view != "limits" or self._highlighted is None:
+            return None
+        return self.limit_rows.get(self._highlighted)
+
+    def view_label(self) -> str:
+        return t(f"tui.cases.view.{self.view}")
+
     def _show_views(self) -> None:
-        parts: Parts = [(t("tui.cases.views_label"), "dim")]
+        # Short labels, like tabs: the seven fit a line of 80 columns in English too.
+        parts: Parts = []
         for view, key in VIEW_KEYS.items():
-            label = f" {key} {t(f'tui.cases.view.{view}')} "
-            parts.extend([(label, "reverse bold" if view == self.view else ""), " "])
+            label = t(f"tui.cases.tab.{view}")
+            if view == self.view:
+                parts.append((f" {key} {label} ", "reverse bold"))
+            else:
+                parts.extend([" ", (key, "bold $text-accent"), f" {label} "])
         self.query_one("#cs-views", Static).update(Content.assemble(*parts))
+        self.set_crumbs(self.view_label())
 
     # --- what the signed-in admin may do ---------------------------------------------------
 
@@ -1059,12 +1291,24 @@ class CasesScreen(AreaScreen):
     def _rights_loaded(self, message: RightsLoaded) -> None:
         self.grants = message.grants
         self.refresh_bindings()
+        if self.view == "limits" and not self.fetching and not self.busy:
+            self._show_count()  # whether this admin may change the limits
 
     def may(self, action: str, region: str, department: str) -> bool:
         return self.grants is not None and holds(self.grants, action, region, department)
 
     def _may_write(self) -> bool:
         return self.writable and self.jz.user is not None and not self.busy
+
+    def may_set_limit(self, item: str) -> bool:
+        """The service's rule for a step limit: provincial supervision of the item's
+        department, or system configuration there."""
+        dept = ITEM_DEPARTMENT.get(item)
+        if self.grants is None or dept is None:
+            return False
+        return holds(self.grants, CASE_SUPERVISE, PROVINCE, dept) or holds(
+            self.grants, SYSTEM_CONFIG, PROVINCE, dept
+        )
 
     def may_close(self, notice: q.NoticeView) -> bool:
         """The office that may supervise the unit's cases (the service checks the case)."""
@@ -1119,6 +1363,9 @@ class CasesScreen(AreaScreen):
                 return self.view == "notices"
             case "next_dimension":
                 return self.view == "stats"
+            case "set_limit":
+                limit = self.current_limit
+                return self._may_write() and limit is not None and self.may_set_limit(limit.item)
         return True
 
     # --- loading (thread workers posting plain data back) ---------------------------------
@@ -1127,22 +1374,43 @@ class CasesScreen(AreaScreen):
         """Start the current view again from its first row."""
         self._generation += 1
         self.now = clock()
-        self.case_rows.clear()
-        self.notice_rows.clear()
-        self.next_after = None
-        self._highlighted = None
-        stats = self.view == "stats"
-        self.case_table.display = not stats
-        self.query_one("#cs-stats").display = stats
-        self._set_columns()
-        self.refresh_bindings()
+        mounting = self._clear_view()
         if self.jz.user is None:
             self.fetching = False
             self._set_status(Content.styled(t("tui.cases.sign_in_needed"), "$text-warning"))
             return
         self.fetching = True
         self._set_status(Content(t("tui.cases.loading")))
-        self._fetch(None)
+        if mounting is None:
+            self._fetch(None)
+            return
+        generation = self._generation
+
+        async def fetch_once_mounted() -> None:
+            await mounting
+            self._focus_list()
+            if generation == self._generation:
+                self._fetch(None)
+
+        self.run_worker(fetch_once_mounted(), group="cases-mount")
+
+    def _clear_view(self) -> AwaitMount | None:
+        """Empty the list and set it up for the current view (the statistics mounted the
+        first time they are shown: what to wait for before filling them)."""
+        self.case_rows.clear()
+        self.notice_rows.clear()
+        self.check_lines.clear()
+        self.limit_rows.clear()
+        self.next_after = None
+        self._highlighted = None
+        stats = self.view == "stats"
+        self.case_table.display = not stats
+        mounting = self._mount_stats() if stats else None
+        if self.stats_box is not None:
+            self.stats_box.display = stats
+        self._set_columns()
+        self.refresh_bindings()
+        return mounting
 
     def load_next_page(self) -> None:
         if self.fetching or self.next_after is None or self.jz.user is None:
@@ -1158,6 +1426,10 @@ class CasesScreen(AreaScreen):
         elif self.view == "notices":
             after_id = after if isinstance(after, int) else None
             self.fetch_notices(self._generation, self.all_notices, after_id, self.actor, self.now)
+        elif self.view == "checks":
+            self.fetch_checks(self._generation, self.case_filter, self.actor, self.now)
+        elif self.view == "limits":
+            self.fetch_limits(self._generation, self.case_filter.item)
         else:
             self.fetch_stats(self._generation, self.dimension, self.case_filter, self.actor,
                              self.now)  # fmt: skip
@@ -1219,9 +1491,60 @@ class CasesScreen(AreaScreen):
             return
         self.post_message(StatsLoaded(generation, dim, months, by_month, rows))
 
+    @work(thread=True, group="cases-page")
+    def fetch_checks(
+        self, generation: int, flt: CaseFilterText, actor: Actor, now: datetime
+    ) -> None:
+        """``jzctl case check``: the same service, in the admin's scope, narrowed by the
+        filter's region and department."""
+        db = self.jz.database
+        try:
+            query = resolve_query(db, actor, "overdue", flt)
+            findings = supervision.data_checks(
+                db, actor, region=query.region, department=query.department,
+                show=CHECKS_SHOW, now=now,
+            )  # fmt: skip
+            codes = {
+                str(item["unit"]).partition("|")[0]
+                for f in findings
+                for item in f.items
+                if item.get("unit")
+            }
+            with db.read() as session:
+                regions = region_names(session, codes)
+        except Exception as exc:
+            self.post_message(PageFailed(generation, error_text(exc)))
+            return
+        self.post_message(ChecksLoaded(generation, findings, regions))
+
+    @work(thread=True, group="cases-page")
+    def fetch_limits(self, generation: int, item: str | None) -> None:
+        """``jzctl case limits``: every item's step limits (or the filtered item's)."""
+        try:
+            with self.jz.database.read() as session:
+                rows = Limits.load(session).rows(item)
+        except Exception as exc:
+            self.post_message(PageFailed(generation, error_text(exc)))
+            return
+        self.post_message(LimitsLoaded(generation, rows))
+
     def _set_columns(self) -> None:
         table = self.case_table
         table.clear(columns=True)
+        if self.view == "checks":
+            table.border_title = t("tui.cases.view.checks")
+            table.add_column(t("tui.cases.col_check"), key="check", width=10)
+            table.add_column(t("tui.cases.col_subject"), key="subject", width=20)
+            table.add_column(t("tui.cases.col_problem"), key="problem", width=41)
+            return
+        if self.view == "limits":
+            table.border_title = t("tui.cases.view.limits")
+            table.add_column(t("case.f_item"), key="item", width=18)
+            table.add_column(t("case.f_step"), key="step", width=11)
+            table.add_column(t("case.f_level"), key="level", width=12)
+            table.add_column(t("case.f_limit"), key="limit", width=14)
+            table.add_column(t("case.f_source"), key="source", width=7)
+            return
         if self.view == "notices":
             table.border_title = t("tui.cases.notices_list_title")
             table.add_column(t("tui.cases.col_notice"), key="id", width=4)
@@ -1284,6 +1607,106 @@ class CasesScreen(AreaScreen):
             self._highlighted = str(message.rows[0].id)
             self.refresh_bindings()
 
+    @on(ChecksLoaded)
+    def _checks_loaded(self, message: ChecksLoaded) -> None:
+        if message.generation != self._generation or self.view != "checks":
+            return
+        self.fetching = False
+        self.findings = message.findings
+        self.regions.update(message.regions)
+        table = self.case_table
+        first_case: str | None = None
+        for f in message.findings:
+            key = f"h:{f.check}"
+            self.check_lines[key] = CheckLine(f.check)
+            table.add_row(*self._check_heading(f), key=key)
+            for i, item in enumerate(f.items):
+                key = f"i:{f.check}:{i}"
+                case_no = item.get("case_no")
+                line = CheckLine(f.check, str(case_no) if case_no else None)
+                self.check_lines[key] = line
+                table.add_row(*self._check_cells(f.check, item), key=key)
+                if first_case is None and line.case_no is not None:
+                    first_case = key
+            if f.count > len(f.items):
+                key = f"m:{f.check}"
+                self.check_lines[key] = CheckLine(f.check)
+                more = t("tui.cases.check_more", n=f.count - len(f.items))
+                table.add_row(Text(""), Text(""), Text(more, style="dim italic"), key=key)
+        self._show_count()
+        if table.row_count:
+            # On the first case found, so that Enter opens it; else on the first heading.
+            row = table.get_row_index(first_case) if first_case is not None else 0
+            table.move_cursor(row=row)
+            self._highlighted = first_case or next(iter(self.check_lines))
+            self.refresh_bindings()
+
+    def _check_heading(self, f: q.Finding) -> tuple[Text, ...]:
+        name = Text(t(f"tui.cases.check.{f.check}"), style="bold", no_wrap=True)
+        words = (
+            "tui.cases.check_units"
+            if f.check == "unit_without_handler"
+            else "tui.cases.check_cases"
+        )
+        if f.count:
+            count = Text(t(words, n=f.count), style="bold red", no_wrap=True)
+        else:
+            count = Text(t("tui.cases.check_clean"), style="green", no_wrap=True)
+        about = Text(t(f"tui.cases.check_about.{f.check}"), style="dim", no_wrap=True,
+                     overflow="ellipsis")  # fmt: skip
+        return name, count, about
+
+    def _check_cells(self, check: str, item: dict[str, Any]) -> tuple[Text, ...]:
+        unit_region, _, unit_dept = str(item.get("unit") or "").partition("|")
+        unit = f"{self.regions.get(unit_region) or unit_region} · {department_name(unit_dept)}"
+        if check == "unit_without_handler":
+            subject = Text(unit, no_wrap=True, overflow="ellipsis")
+            problem = t("tui.cases.check_unit_open", n=item.get("open_cases", 0))
+        else:
+            subject = Text(str(item.get("case_no", "")), no_wrap=True, overflow="ellipsis")
+            if check == "assigned_to_inactive":
+                problem = t(
+                    "tui.cases.check_inactive",
+                    assignee=str(item.get("assignee", "")),
+                    status=account_status(str(item.get("status", ""))),
+                    unit=unit,
+                )
+            else:
+                key = f"case.problem.{item.get('problem', '')}"
+                problem = t(key) if has(key) else str(item.get("problem", ""))
+        return (
+            Text(""),
+            subject,
+            Text(problem, no_wrap=True, overflow="ellipsis"),
+        )
+
+    @on(LimitsLoaded)
+    def _limits_loaded(self, message: LimitsLoaded) -> None:
+        if message.generation != self._generation or self.view != "limits":
+            return
+        self.fetching = False
+        table = self.case_table
+        for row in message.rows:
+            key = f"{row.item}/{row.step}"
+            self.limit_rows[key] = row
+            table.add_row(*self._limit_cells(row), key=key)
+        self._show_count()
+        if message.rows:
+            table.move_cursor(row=0)
+            self._highlighted = f"{message.rows[0].item}/{message.rows[0].step}"
+            self.refresh_bindings()
+
+    def _limit_cells(self, row: LimitRow) -> tuple[Text, ...]:
+        source = t(f"case.source.{row.source}")
+        return (
+            Text(item_name(row.item), no_wrap=True, overflow="ellipsis"),
+            Text(step_name(row.step), no_wrap=True),
+            Text(t(f"level.{row.level}"), no_wrap=True, overflow="ellipsis"),
+            Text(limit_text(row.limit.amount, row.limit.unit), no_wrap=True,
+                 style="bold" if row.source == "table" else ""),
+            Text(source, no_wrap=True, style="cyan" if row.source == "table" else "dim"),
+        )  # fmt: skip
+
     @on(StatsLoaded)
     def _stats_loaded(self, message: StatsLoaded) -> None:
         if message.generation != self._generation or self.view != "stats":
@@ -1305,6 +1728,8 @@ class CasesScreen(AreaScreen):
         self._set_status(Content.assemble(*parts))
 
     def _show_chart(self, months: list[str], by_month: list[q.StatRow]) -> None:
+        from textual_plotext import PlotextPlot
+
         chart = self.query_one("#cs-chart", PlotextPlot)
         found = {r.key.get("month", ""): r for r in by_month}
         received = [found[m].received if m in found else 0 for m in months]
@@ -1328,7 +1753,9 @@ class CasesScreen(AreaScreen):
         chart.refresh()
 
     def _show_stats_table(self, dim: str, rows: list[q.StatRow]) -> None:
-        table = self.query_one("#cs-stats-table", DataTable)
+        table = self.stats_table
+        if table is None:
+            return
         table.clear(columns=True)
         table.add_column(t(f"case.dim.{dim}"), key="key", width=12)
         for column in ("received", "closed", "on_time", "overdue", "median", "p90"):
@@ -1393,6 +1820,12 @@ class CasesScreen(AreaScreen):
         )
 
     def _show_count(self) -> None:
+        if self.view == "checks":
+            self._show_checks_count()
+            return
+        if self.view == "limits":
+            self._show_limits_count()
+            return
         n = self.case_table.row_count
         if n == 0:
             key = (
@@ -1414,13 +1847,45 @@ class CasesScreen(AreaScreen):
             parts.extend(["  ", self._note])
         self._set_status(Content.assemble(*parts))
 
+    def _show_checks_count(self) -> None:
+        cases = sum(f.count for f in self.findings if f.check != "unit_without_handler")
+        units = sum(f.count for f in self.findings if f.check == "unit_without_handler")
+        if cases or units:
+            parts: Parts = [(t("tui.cases.checks_found", cases=cases, units=units), "bold")]
+        else:
+            parts = [(t("tui.cases.checks_clean"), "$text-success")]
+        flt = self.case_filter
+        if flt.item or flt.assignee or flt.case_no:
+            parts.extend(["  ", (t("tui.cases.checks_filter_note"), "dim")])
+        if self._note is not None:
+            parts.extend(["  ", self._note])
+        self._set_status(Content.assemble(*parts))
+
+    def _show_limits_count(self) -> None:
+        rows = list(self.limit_rows.values())
+        parts: Parts = [
+            t("tui.cases.limits_count", n=len(rows), set=sum(r.source == "table" for r in rows))
+        ]
+        if self.grants is not None and not (
+            self.writable and any(self.may_set_limit(r.item) for r in rows)
+        ):
+            parts.extend(["  ", (t("tui.cases.limits_read_only"), "dim")])
+        if self._note is not None:
+            parts.extend(["  ", self._note])
+        self._set_status(Content.assemble(*parts))
+
     def _set_status(self, content: Content) -> None:
         self.query_one("#cs-status", Static).update(content)
 
     @on(DataTable.RowHighlighted, "#cs-list")
     def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         key = event.row_key.value
-        if key is not None and (key in self.case_rows or key in self.notice_rows):
+        if key is not None and (
+            key in self.case_rows
+            or key in self.notice_rows
+            or key in self.check_lines
+            or key in self.limit_rows
+        ):
             self._highlighted = key
             self.refresh_bindings()
         if event.cursor_row >= self.case_table.row_count - 1:
@@ -1428,6 +1893,10 @@ class CasesScreen(AreaScreen):
 
     @on(DataTable.RowSelected, "#cs-list")
     def _row_selected(self) -> None:
+        if self.view == "limits":
+            if self.check_action("set_limit", ()) is True:
+                self.action_set_limit()
+            return
         self.action_open_detail()
 
     # --- the filter (applied as it is typed) ------------------------------------------------
@@ -1486,21 +1955,15 @@ class CasesScreen(AreaScreen):
         if view != self.view:
             self.view = view
             self._show_views()
-        if view == "stats":
-            self.query_one("#cs-stats-table", DataTable).focus()
-        else:
-            self.case_table.focus()
         self.reload()
+        self._focus_list()
 
     def action_reload(self) -> None:
         self._note = None
         self.reload()
 
     def action_back(self) -> None:
-        if self.view == "stats":
-            self.query_one("#cs-stats-table", DataTable).focus()
-        else:
-            self.case_table.focus()
+        self._focus_list()
 
     def action_all_notices(self) -> None:
         self.all_notices = not self.all_notices
@@ -1514,9 +1977,17 @@ class CasesScreen(AreaScreen):
     def action_open_detail(self) -> None:
         row, notice = self.current_case, self.current_notice
         case_no = row.case_no if row is not None else notice.case_no if notice else None
+        case_no = case_no or self.current_check_case
         if case_no is None or self.jz.user is None:
             return
-        self.app.push_screen(CaseDetailScreen(self.jz.database, self.actor, case_no, clock()))
+        self.set_crumbs(self.view_label(), case_no)
+
+        def closed(_: None) -> None:
+            self.set_crumbs(self.view_label())
+
+        self.app.push_screen(
+            CaseDetailScreen(self.jz.database, self.actor, case_no, clock()), closed
+        )
 
     # --- acting ----------------------------------------------------------------------------
 
@@ -1695,6 +2166,36 @@ class CasesScreen(AreaScreen):
             self.post_message(ActionFailed(error_text(exc)))
             return
         note = t("tui.cases.closed", id=view.id, state=notice_state(view.state))
+        self.post_message(ActionDone(note))
+
+    def action_set_limit(self) -> None:
+        row = self.current_limit
+        if row is None or self.check_action("set_limit", ()) is not True:
+            return
+        self.set_crumbs(self.view_label(), f"{item_name(row.item)} · {step_name(row.step)}")
+
+        def chosen(cmd: SetLimit | None) -> None:
+            self.set_crumbs(self.view_label())
+            if cmd is None:
+                return
+            self._start()
+            self.run_set_limit(cmd, self.actor)
+
+        self.app.push_screen(LimitDialog(row), chosen)
+
+    @work(thread=True, group="cases-write")
+    def run_set_limit(self, cmd: SetLimit, actor: Actor) -> None:
+        try:
+            supervision.set_step_limit(cmd, self.jz.database.uow(), actor, now=clock())
+        except Exception as exc:
+            self.post_message(ActionFailed(error_text(exc)))
+            return
+        note = t(
+            "case.limit_set",
+            item=item_name(cmd.item),
+            step=step_name(cmd.step),
+            limit=limit_text(cmd.amount, cmd.unit),
+        )
         self.post_message(ActionDone(note))
 
     @on(ActionDone)

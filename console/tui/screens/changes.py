@@ -69,7 +69,7 @@ from casedb.errors import Conflict, InvalidInput, JzError, NotFound
 from console.i18n import has, language, t
 from console.tui.screens import AreaScreen
 from console.tui.screens.permission import department_name, error_text
-from console.tui.widgets import localise_bindings
+from console.tui.widgets import FilterBox, localise_bindings
 
 PAGE_SIZE = 50
 SCOPE_KEYS: dict[str, str] = {"to_review": "v", "to_execute": "x", "mine": "m", "overdue": "o"}
@@ -531,6 +531,7 @@ class ChangesScreen(AreaScreen):
         Binding("w", "withdraw", "tui.changes.bind_withdraw", id="changes.withdraw"),
         Binding("s", "submit", "tui.changes.bind_submit", id="changes.submit"),
         Binding("D", "deputy", "tui.changes.bind_deputy", id="changes.deputy"),
+        Binding("slash", "filter", "tui.changes.bind_filter", id="changes.filter"),
         Binding("r", "reload", "tui.changes.bind_refresh", id="changes.refresh"),
         Binding("escape", "back", "tui.changes.bind_back", id="changes.back", show=False),
     ]
@@ -538,6 +539,7 @@ class ChangesScreen(AreaScreen):
     def __init__(self) -> None:
         super().__init__()
         self.scope = SCOPES[0]
+        self.match = ""  # the / filter in force
         self.rows: dict[int, InboxRow] = {}
         self.regions: dict[str, str] = {}
         self.next_before: int | None = None
@@ -554,6 +556,7 @@ class ChangesScreen(AreaScreen):
 
     def compose_body(self) -> ComposeResult:
         yield Static("", id="chg-scopes")
+        yield FilterBox(t("tui.changes.filter_placeholder"), id="chg-filter")
         yield Static(Content(t("tui.changes.loading")), id="chg-status")
         with Horizontal(id="chg-main"):
             table = ChangeTable()
@@ -667,20 +670,25 @@ class ChangesScreen(AreaScreen):
             return
         self.fetching = True
         self._set_status(Content(t("tui.changes.loading")))
-        self.fetch_page(self._generation, user.id, self.scope, None)
+        self.set_crumbs(t(f"tui.changes.scope.{self.scope}"))
+        self.fetch_page(self._generation, user.id, self.scope, self.match, None)
 
     def load_next_page(self) -> None:
         user = self.jz.user
         if self.fetching or self.next_before is None or user is None:
             return
         self.fetching = True
-        self.fetch_page(self._generation, user.id, self.scope, self.next_before)
+        self.fetch_page(self._generation, user.id, self.scope, self.match, self.next_before)
 
     @work(thread=True, group="changes-page")
-    def fetch_page(self, generation: int, user_id: int, scope: str, before: int | None) -> None:
+    def fetch_page(
+        self, generation: int, user_id: int, scope: str, match: str, before: int | None
+    ) -> None:
         try:
             with self.jz.database.read() as session:
-                page = list_requests(session, user_id, scope, before=before, limit=PAGE_SIZE)
+                page = list_requests(
+                    session, user_id, scope, match=match, before=before, limit=PAGE_SIZE
+                )
                 rows = inbox_rows(session, page.items)
                 regions = region_names(
                     session, (r.view.target_unit.partition("|")[0] for r in rows)
@@ -819,6 +827,12 @@ class ChangesScreen(AreaScreen):
             self.successor_list.clear_options()
             return
         facts.update(self._facts(shown))
+        row = self.rows.get(shown.view.id)
+        who = short_person(row.target, shown.view.target_account_id) if row else ""
+        self.set_crumbs(
+            t(f"tui.changes.scope.{self.scope}"),
+            f"#{shown.view.id} {kind_label(shown.view.kind)} {who}".strip(),
+        )
         diff.display = True
         diff.update(self._diff(shown))
         self._show_handover(shown)
@@ -1014,6 +1028,19 @@ class ChangesScreen(AreaScreen):
 
     def action_back(self) -> None:
         self.change_table.focus()
+
+    def action_filter(self) -> None:
+        """/ filters the list: a request number, a division code, a name, kind:offboard."""
+        self.query_one("#chg-filter", FilterBox).open()
+
+    @on(FilterBox.Applied, "#chg-filter")
+    def _filtered(self, message: FilterBox.Applied) -> None:
+        if message.text != self.match:
+            self._note = None
+            self.match = message.text
+            self.reload()
+        if message.done:
+            self.change_table.focus()
 
     # --- acting ----------------------------------------------------------------------------
 

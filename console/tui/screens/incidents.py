@@ -1,21 +1,34 @@
-"""The Incidents area (事件): the incident register and the emergency drills (issue 7).
+"""The Incidents area (事件): the incident register, the emergency drills and the emergency
+plans (issue 7).
 
-Two views, one key each. **Incidents**: the register, newest first, with grade, category,
+Three views, one key each. **Incidents**: the register, newest first, with grade, category,
 status and the countdown to the report owed to the provincial office ("还剩 2 小时 13 分",
 "已超时 35 分"), refreshed every 30 seconds without reading the database again; the
 highlighted incident's facts, its plan's steps (done or not) and its append-only timeline.
 ``n`` opens an incident (or a report-and-file record: the category decides), starting the
 matching emergency plan as ``jzctl incident open`` does; ``t`` adds a note, ``s`` moves the
 status forward, ``p`` records that the report was made. ``o`` shows only the incidents whose
-report is overdue. **Drills**: each emergency plan with when it was last drilled, flagged
-when not in 12 months; ``d`` runs the highlighted plan's drill in a sandbox (never on live
-data), its steps appearing as they run, then the result with its figures (RTO, RPO, …).
+report is overdue. **Drills**: the scheduled drills (soonest first), then each emergency plan
+with when it was last drilled, flagged when not in 12 months; ``a`` schedules a drill as
+``jzctl drill plan`` does; ``d`` runs the highlighted scheduled drill, or the highlighted
+plan's drill, in a sandbox (never on live data), its steps appearing as they run, then the
+result with its figures (RTO, RPO, …). **Plans** (预案): every plan's current version, when
+it last changed and how long since its last drill; the highlighted plan's content and its
+versions (``jzctl plan list`` / ``plan show``); ``e`` edits its TOML text and stores the next
+version (``jzctl plan edit``; earlier versions stay).
+
+``/`` filters the list in view as it is typed (words on number, title, code, category, grade,
+status, kind; a grade such as ``II`` matches that grade only); Esc clears it. The lists are
+small and loaded whole (seven-odd plans, the recent drills, the newest ``INCIDENT_LIMIT``
+incidents, which ``list_incidents`` caps and cannot filter by text), so the filter narrows
+the loaded rows; the status line says when the register hit that cap.
 
 Who may do what is what the services ask (``audit_log.incidents``): the security or the
 system admin writes, the audit admin only reads. The screen decides it once from the signed-
 in admin's grants and hides what they may not do, and every write key in read-only mode; the
-services authorise and audit each write themselves. Titles, notes, names and systems are
-user-supplied: everything is rendered as ``Text``/``Content``, never parsed as markup.
+services authorise and audit each write themselves. Titles, notes, names, systems and plan
+texts are user-supplied: everything is rendered as ``Text``/``Content``, never parsed as
+markup.
 """
 
 from __future__ import annotations
@@ -35,6 +48,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, ContentSwitcher, DataTable, Input, Select, Static
 
 from audit_log.incident_models import (
+    DRILL_KINDS,
     FILING_CATEGORIES,
     GRADES,
     INCIDENT_CATEGORIES,
@@ -53,15 +67,27 @@ from audit_log.incidents import (
 from casedb.clock import show_local
 from console.i18n import has, language, t
 from console.tui.screens import AreaScreen
+from console.tui.screens.incident_plans import (
+    DrillForm,
+    PlanChoice,
+    PlanEditor,
+    filter_words,
+    matches,
+)
 from console.tui.screens.permission import error_text
-from console.tui.widgets import localise_bindings
+from console.tui.widgets import FilterBox, localise_bindings
 
 if TYPE_CHECKING:
     from accounts.authz import Operator
-    from ops.drills import DrillView, PlanStatus
+    from ops.drills import DrillView, PlanDrill, PlanStatus
+    from ops.plans import Plan
 
 Parts = list[str | Content | tuple[str, str]]
-VIEWS: dict[str, str] = {"incidents": "i", "drills": "l"}
+VIEWS: dict[str, str] = {"incidents": "i", "drills": "l", "plans": "y"}
+LISTS: dict[str, str] = {"incidents": "inc-list", "drills": "drill-plans", "plans": "plan-list"}
+PANES: dict[str, str] = {"incidents": "inc-pane", "drills": "drill-pane", "plans": "plan-pane"}
+INCIDENT_LIMIT = 200  # the newest incidents loaded (as ``jzctl incident list``)
+DRILL_LIMIT = 50  # the recent drills loaded (the scheduled ones among them)
 TICK_S = 30.0
 STATUS_STYLE = {"open": "bold yellow", "contained": "cyan", "resolved": "green", "reviewed": "dim"}
 GRADE_STYLE = {"I": "bold red", "II": "red", "III": "yellow", "IV": ""}
@@ -98,6 +124,7 @@ class Loaded(Message):
     drills: list[DrillView]
     may_read: bool
     may_write: bool
+    plan_list: list[Plan]
 
 
 @dataclass
@@ -115,6 +142,19 @@ class DetailLoaded(Message):
 
 @dataclass
 class DetailFailed(Message):
+    generation: int
+    reason: str
+
+
+@dataclass
+class PlanDetailLoaded(Message):
+    generation: int
+    plan: Plan
+    history: list[Plan]
+
+
+@dataclass
+class PlanDetailFailed(Message):
     generation: int
     reason: str
 
@@ -233,6 +273,91 @@ def note_content(n: Any) -> Content:
     if n.body:
         parts.extend(["\n    ", n.body.replace("\n", "\n    ")])
     return Content.assemble(*parts)
+
+
+def numbered(n: int, title: str) -> str:
+    """``2．从异地恢复…``: a Chinese title takes a full-width stop and no space, so that a long
+    one folds on its own line instead of leaving its number alone on the line above (text is
+    wrapped at spaces only)."""
+    return f"{n}. {title}" if title[:1].isascii() else f"{n}．{title}"
+
+
+def labelled(entries: list[tuple[str, Parts]]) -> Content:
+    """``label：value`` lines, the labels dim."""
+    parts: Parts = []
+    for key, value in entries:
+        if parts:
+            parts.append("\n")
+        parts.append((_label(key), "dim"))
+        parts.extend(value)
+    return Content.assemble(*parts)
+
+
+def days_since(at: datetime | None, now: datetime) -> int | None:
+    return None if at is None else max((now - at).days, 0)
+
+
+def since_drill(status: PlanStatus | None, now: datetime, *, short: bool) -> tuple[str, str]:
+    """How long since the plan's last drill (``35 天``, ``从未演练``), red when overdue."""
+    days = days_since(status.last_drilled if status else None, now)
+    style = "bold red" if status is None or status.overdue else ""
+    if days is None:
+        return t("tui.incidents.never_drilled"), style
+    return t("tui.incidents.days" if short else "tui.incidents.days_ago", n=days), style
+
+
+# What the ``/`` filter looks in (the words as shown, and the codes).
+
+
+def incident_text(v: IncidentView) -> list[str | None]:
+    return [
+        str(v.id),
+        v.title,
+        v.category,
+        _word("incident.category", v.category),
+        v.status,
+        _word("incident.status", v.status),
+        v.kind,
+        _word("incident.kind", v.kind),
+        _word("incident.grade", v.grade) if v.grade else None,
+        v.systems,
+        v.units,
+        v.reporter,
+    ]
+
+
+def plan_text(plan: Plan | None, code: str) -> list[str | None]:
+    if plan is None:
+        return [code]
+    return [
+        plan.code,
+        plan.title,
+        plan.category,
+        _word("incident.category", plan.category),
+        plan.drill,
+        _word("drill.kind", plan.drill) if plan.drill else None,
+        _word("rbac.role", plan.owner_role),
+        f"v{plan.version}",
+    ]
+
+
+def status_text(p: PlanStatus) -> list[str | None]:
+    return [
+        _word("drill.state", p.last_state) if p.last_state else None,
+        t("drill.overdue_flag", months=12) if p.overdue else None,
+    ]
+
+
+def scheduled_text(d: DrillView, plan: Plan | None) -> list[str | None]:
+    return [
+        f"#{d.id}",
+        d.kind,
+        _word("drill.kind", d.kind),
+        _word("drill.state", d.state),
+        when(d.scheduled_for),
+        *d.participants,
+        *plan_text(plan, d.plan_code),
+    ]
 
 
 def figure_label(key: str) -> str:
@@ -460,10 +585,30 @@ class DrillRun:
     result: DrillView | None = None
     error: str = ""
     seen: list[tuple[str, str]] = field(default_factory=list)  # every step event, in order
+    row: str = ""  # the row of the drills list it belongs to
+    drill_id: int | None = None  # a scheduled drill being run
+
+
+@dataclass(frozen=True)
+class DrillRow:
+    """A row of the drills list: a scheduled drill, or a plan with its last drill."""
+
+    key: str
+    status: PlanStatus | None = None
+    scheduled: DrillView | None = None
+
+
+def plan_key(code: str) -> str:
+    return f"plan:{code}"
+
+
+def drill_key(drill_id: int) -> str:
+    return f"drill:{drill_id}"
 
 
 class IncidentsScreen(AreaScreen):
-    """事件：安全事件登记（报告时限倒计时、只增不改的时间线）与应急演练（逐步进度、结果）。"""
+    """事件：安全事件登记（报告时限倒计时、只增不改的时间线）、应急演练（安排、逐步进度、结果）
+    与应急预案（内容、版本、修订）。"""
 
     AREA = "incidents"
     CSS_PATH = "incidents.tcss"
@@ -478,7 +623,12 @@ class IncidentsScreen(AreaScreen):
         Binding("s", "status", "tui.incidents.bind_status", id="incidents.status"),
         Binding("p", "reported", "tui.incidents.bind_reported", id="incidents.reported"),
         Binding("o", "overdue", "tui.incidents.bind_overdue", id="incidents.overdue"),
+        Binding(
+            "a", "schedule_drill", "tui.incidents.bind_schedule", id="incidents.schedule_drill"
+        ),
         Binding("d", "run_drill", "tui.incidents.bind_drill", id="incidents.drill"),
+        Binding("e", "edit_plan", "tui.incidents.bind_edit_plan", id="incidents.edit_plan"),
+        Binding("slash", "focus_filter", "tui.incidents.bind_filter", id="incidents.filter"),
         Binding("r", "reload", "tui.incidents.bind_refresh", id="incidents.refresh"),
         Binding("escape", "back", "tui.incidents.bind_back", id="incidents.back", show=False),
     ]
@@ -487,10 +637,15 @@ class IncidentsScreen(AreaScreen):
         super().__init__()
         self.view = "incidents"
         self.overdue_only = False
-        self.rows: dict[int, IncidentView] = {}
+        self.loaded_rows: dict[int, IncidentView] = {}  # as the query gave them
+        self.rows: dict[int, IncidentView] = {}  # as shown: under the filter
         self.plans: list[PlanStatus] = []
         self.plan_titles: dict[str, str] = {}
+        self.plan_list: list[Plan] = []
+        self.shown_plans: list[Plan] = []
         self.drills: list[DrillView] = []
+        self.drill_rows: list[DrillRow] = []
+        self.filters: dict[str, str] = dict.fromkeys(VIEWS, "")
         self.may_read = False
         self.may_write = False
         self.fetching = False
@@ -498,16 +653,24 @@ class IncidentsScreen(AreaScreen):
         self.detail: IncidentView | None = None
         self.detail_steps: list[tuple[int, str, str, bool]] = []
         self.drill_run: DrillRun | None = None
+        self.plan_detail: Plan | None = None
+        self.plan_history: list[Plan] = []
         self._generation = 0
         self._detail_generation = 0
+        self._plan_generation = 0
         self._highlighted: int | None = None
+        self._plan_code: str | None = None
         self._select_after: int | None = None
+        self._plan_after: str | None = None
+        self._drill_after: str | None = None
         self._loaded_once = False
 
     # --- layout ----------------------------------------------------------------------
 
     def compose_body(self) -> ComposeResult:
-        yield Static("", id="inc-views")
+        with Horizontal(id="inc-top"):
+            yield Static("", id="inc-views")
+            yield FilterBox(t("tui.incidents.filter_placeholder"), id="inc-filter")
         yield Static(Content(t("tui.incidents.loading")), id="inc-status")
         with ContentSwitcher(initial="inc-pane", id="inc-switcher"):
             with Horizontal(id="inc-pane"):
@@ -528,6 +691,15 @@ class IncidentsScreen(AreaScreen):
                     yield Static("", id="drill-info")
                     yield Static("", id="drill-steps")
                     yield Static("", id="drill-result")
+            with Horizontal(id="plan-pane"):
+                plan_list = DataTable[Text](id="plan-list", cursor_type="row", zebra_stripes=True)
+                plan_list.border_title = t("tui.incidents.plan_list_title")
+                yield plan_list
+                with VerticalScroll(id="plan-detail") as detail:
+                    detail.border_title = t("tui.incidents.plan_detail_title")
+                    yield Static(Content(t("tui.incidents.no_plan")), id="plan-facts")
+                    yield Static("", id="plan-steps")
+                    yield Static("", id="plan-history")
 
     def on_mount(self) -> None:
         table = self.incident_table
@@ -539,11 +711,18 @@ class IncidentsScreen(AreaScreen):
         table.add_column(t("incident.col_title"), key="title", width=16)
         plans = self.plan_table
         plans.add_column(t("drill.col_plan"), key="plan", width=14)
-        plans.add_column(t("drill.col_drill"), key="drill", width=14)
+        plans.add_column(t("drill.col_drill"), key="drill", width=13)
         plans.add_column(t("drill.col_last"), key="last", width=11)
-        plans.add_column(t("drill.col_state"), key="state", width=6)
+        plans.add_column(t("drill.col_state"), key="state", width=7)
         plans.add_column(t("drill.col_flag"), key="flag", width=14)
+        listed = self.plan_list_table
+        listed.add_column(t("plan.col_code"), key="code", width=14)
+        listed.add_column(t("plan.col_title"), key="title", width=18)
+        listed.add_column(t("tui.incidents.col_version"), key="version", width=4)
+        listed.add_column(t("tui.incidents.col_changed"), key="changed", width=10)
+        listed.add_column(t("tui.incidents.col_drilled"), key="drilled", width=10)
         self._show_views()
+        self._crumbs()
         table.focus()
         self.set_interval(TICK_S, self.tick)
         self.reload()
@@ -554,18 +733,48 @@ class IncidentsScreen(AreaScreen):
 
     @property
     def plan_table(self) -> DataTable[Text]:
+        """The drills list (scheduled drills, then each plan with its last drill)."""
         return self.query_one("#drill-plans", DataTable)
+
+    @property
+    def plan_list_table(self) -> DataTable[Text]:
+        """The plans view's list."""
+        return self.query_one("#plan-list", DataTable)
+
+    @property
+    def filter_box(self) -> FilterBox:
+        return self.query_one("#inc-filter", FilterBox)
+
+    def list_of(self, view: str) -> DataTable[Text]:
+        return self.query_one(f"#{LISTS[view]}", DataTable)
 
     @property
     def current(self) -> IncidentView | None:
         return self.rows.get(self._highlighted) if self._highlighted is not None else None
 
     @property
-    def current_plan(self) -> PlanStatus | None:
+    def current_drill_row(self) -> DrillRow | None:
         table = self.plan_table
-        if table.row_count == 0 or not (0 <= table.cursor_row < len(self.plans)):
+        if table.row_count == 0 or not (0 <= table.cursor_row < len(self.drill_rows)):
             return None
-        return self.plans[table.cursor_row]
+        return self.drill_rows[table.cursor_row]
+
+    @property
+    def current_plan(self) -> PlanStatus | None:
+        """The highlighted plan of the drills list (None on a scheduled drill's row)."""
+        row = self.current_drill_row
+        return row.status if row is not None else None
+
+    @property
+    def current_scheduled(self) -> DrillView | None:
+        row = self.current_drill_row
+        return row.scheduled if row is not None else None
+
+    def _plan_named(self, code: str) -> Plan | None:
+        return next((p for p in self.plan_list if p.code == code), None)
+
+    def _status_of(self, code: str) -> PlanStatus | None:
+        return next((p for p in self.plans if p.code == code), None)
 
     def _show_views(self) -> None:
         parts: Parts = [(t("tui.incidents.views_label"), "dim")]
@@ -573,16 +782,37 @@ class IncidentsScreen(AreaScreen):
             label = f" {key} {t(f'tui.incidents.view.{view}')} "
             parts.extend([(label, "reverse bold" if view == self.view else ""), " "])
         if self.view == "incidents" and self.overdue_only:
-            parts.extend(["  ", (t("tui.incidents.filter_overdue"), "bold $text-error")])
+            parts.extend([" ", (t("tui.incidents.filter_overdue"), "bold $text-error")])
         self.query_one("#inc-views", Static).update(Content.assemble(*parts))
 
     def _set_status(self, content: Content) -> None:
         self.query_one("#inc-status", Static).update(content)
 
+    def _crumbs(self) -> None:
+        """The breadcrumb: 事件 > the view > the highlighted item."""
+        item = ""
+        if self.view == "incidents" and self._highlighted is not None:
+            item = t("tui.incidents.crumb_incident", id=self._highlighted)
+        elif self.view == "drills":
+            row = self.current_drill_row
+            if row is not None and row.scheduled is not None:
+                item = t("tui.incidents.crumb_drill", id=row.scheduled.id)
+            elif row is not None and row.status is not None:
+                found = self._plan_named(row.status.code)
+                item = found.title if found is not None else row.status.code
+        elif self.view == "plans" and self._plan_code is not None:
+            found = self._plan_named(self._plan_code)
+            item = found.title if found is not None else self._plan_code
+        self.set_crumbs(t(f"tui.incidents.view.{self.view}"), item)
+
     # --- what the signed-in admin may do ---------------------------------------------------
 
     def _may_write(self) -> bool:
         return self.writable and self.may_write and self.jz.user is not None
+
+    def _drill_running(self) -> bool:
+        run = self.drill_run
+        return run is not None and run.result is None and not run.error
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         on_incidents = self.view == "incidents"
@@ -606,15 +836,26 @@ class IncidentsScreen(AreaScreen):
         if action == "run_drill":
             if not (self._may_write() and self.view == "drills"):
                 return False
-            plan = self.current_plan
-            running = (
-                self.drill_run is not None
-                and self.drill_run.result is None
-                and (not self.drill_run.error)
-            )
-            if plan is None or plan.drill is None or running:
+            row = self.current_drill_row
+            if row is None or self._drill_running():
+                return None
+            if row.scheduled is None and (row.status is None or row.status.drill is None):
                 return None
             return True
+        if action == "schedule_drill":
+            if not (self._may_write() and self.view == "drills"):
+                return False
+            return None if self.busy or not self.plan_list else True
+        if action == "edit_plan":
+            if not (self._may_write() and self.view == "plans"):
+                return False
+            plan = self.plan_detail
+            if plan is None or self.busy or plan.code != self._plan_code:
+                return None
+            return True
+        if action == "focus_filter":
+            # While the filter has focus, "/" is typed into it.
+            return self.may_read and not isinstance(self.focused, Input)
         return True
 
     def _operator(self) -> Operator:
@@ -640,6 +881,8 @@ class IncidentsScreen(AreaScreen):
 
     @work(thread=True, exclusive=True, group="incidents-load")
     def fetch(self, generation: int, overdue_only: bool) -> None:
+        """The register (the newest ``INCIDENT_LIMIT``), every plan's current version and when
+        it was last drilled, the recent drills (the scheduled ones among them)."""
         from audit_log import incidents as inc
         from ops import drills, plans
 
@@ -649,19 +892,23 @@ class IncidentsScreen(AreaScreen):
             may_write = inc.allowed(op.actor, op.authorize, inc.WRITE_ACTIONS) is not None
             rows: list[IncidentView] = []
             status: list[PlanStatus] = []
-            titles: dict[str, str] = {}
+            current: list[Plan] = []
             recent: list[DrillView] = []
             if may_read:
                 now = datetime.now(UTC)
+                query = inc.IncidentQuery(overdue_only=overdue_only, limit=INCIDENT_LIMIT)
                 with self.jz.database.read() as s:
-                    rows = inc.list_incidents(s, inc.IncidentQuery(overdue_only=overdue_only), now)
+                    rows = inc.list_incidents(s, query, now)
                     status = drills.plan_status(s, now=now)
-                    titles = {p.code: p.category for p in plans.all_current(s)}
-                    recent = drills.list_drills(s, 50)
+                    current = plans.all_current(s)
+                    recent = drills.list_drills(s, DRILL_LIMIT)
         except Exception as exc:  # the screen says what went wrong and stays usable
             self.post_message(LoadFailed(generation, error_text(exc)))
             return
-        self.post_message(Loaded(generation, rows, status, titles, recent, may_read, may_write))
+        titles = {p.code: p.category for p in current}
+        self.post_message(
+            Loaded(generation, rows, status, titles, recent, may_read, may_write, current)
+        )
 
     @on(Loaded)
     def _loaded(self, message: Loaded) -> None:
@@ -672,14 +919,18 @@ class IncidentsScreen(AreaScreen):
         self.may_write = message.may_write
         self.plans = message.plans
         self.plan_titles = message.plan_titles
+        self.plan_list = message.plan_list
         self.drills = message.drills
         keep = self._select_after if self._select_after is not None else self._highlighted
         self._select_after = None
-        self.rows = {v.id: v for v in message.rows}
+        self.loaded_rows = {v.id: v for v in message.rows}
+        self._filter_incidents()
         self._fill_incidents(keep)
         self._fill_plans()
+        self._fill_plan_list()
         self._show_count()
         self._loaded_once = True
+        self._crumbs()
         self.refresh_bindings()
 
     @on(LoadFailed)
@@ -695,27 +946,46 @@ class IncidentsScreen(AreaScreen):
         if not self.may_read:
             self._set_status(Content.styled(t("tui.incidents.not_permitted"), "$text-warning"))
             return
+        parts: Parts
         if self.view == "drills":
             late = sum(1 for p in self.plans if p.overdue)
-            parts: Parts = [t("tui.incidents.plans_count", n=len(self.plans))]
+            parts = [t("tui.incidents.plans_count", n=len(self.plans))]
+            scheduled = sum(1 for d in self.drills if d.state == "planned")
+            if scheduled:
+                parts.extend([" ", t("tui.incidents.scheduled_count", n=scheduled)])
             if late:
                 parts.extend(
                     ["  ", (t("drill.overdue_warning", count=late, months=12), "bold $text-error")]
                 )
+        elif self.view == "plans":
+            parts = [t("tui.incidents.plans_count", n=len(self.plan_list))]
         else:
             now = datetime.now(UTC)
             late = sum(1 for v in self.rows.values() if deadline_state(v, now) == OVERDUE)
             key = "tui.incidents.count_overdue" if self.overdue_only else "tui.incidents.count"
             parts = (
-                [t(key, n=len(self.rows))] if self.rows else [(t("incident.list_empty"), "italic")]
+                [t(key, n=len(self.loaded_rows))]
+                if self.loaded_rows
+                else [(t("incident.list_empty"), "italic")]
             )
             if late:
                 parts.extend(
                     ["  ", (t("incident.overdue_warning", count=late), "bold $text-error")]
                 )
+        if self.filters[self.view]:
+            shown = {
+                "incidents": len(self.rows),
+                "drills": len(self.drill_rows),
+                "plans": len(self.shown_plans),
+            }[self.view]
+            parts.extend(["  ", (t("tui.incidents.filtered", n=shown), "bold $text-accent")])
+            if self.view == "incidents" and len(self.loaded_rows) >= INCIDENT_LIMIT:
+                parts.extend([" ", (t("tui.incidents.filter_newest", n=INCIDENT_LIMIT), "dim")])
         if not self._may_write() and self.jz.user is not None:
             parts.extend(["  ", (t("tui.incidents.read_only"), "dim")])
         self._set_status(Content.assemble(*parts))
+
+    # --- the incidents list ----------------------------------------------------------
 
     def _cells(self, v: IncidentView, now: datetime) -> tuple[Text, ...]:
         text, style = countdown(v, now)
@@ -728,6 +998,14 @@ class IncidentsScreen(AreaScreen):
             Text(v.title, no_wrap=True, overflow="ellipsis"),
         )
 
+    def _filter_incidents(self) -> None:
+        words = filter_words(self.filters["incidents"])
+        self.rows = {
+            k: v
+            for k, v in self.loaded_rows.items()
+            if matches(words, incident_text(v), graded=True, grade=v.grade)
+        }
+
     def _fill_incidents(self, keep: int | None) -> None:
         table = self.incident_table
         table.clear()
@@ -737,41 +1015,12 @@ class IncidentsScreen(AreaScreen):
         if not self.rows:
             self._highlighted = None
             self._show_detail(None)
+            if self.view == "incidents":
+                self._crumbs()
             return
         target = keep if keep in self.rows else next(iter(self.rows))
         table.move_cursor(row=table.get_row_index(str(target)))
         self._select(target, force=True)
-
-    def _fill_plans(self) -> None:
-        table = self.plan_table
-        row = table.cursor_row
-        table.clear()
-        for p in self.plans:
-            label = _word("incident.category", self.plan_titles.get(p.code, p.code))
-            table.add_row(
-                Text(label, no_wrap=True, overflow="ellipsis"),
-                Text(
-                    _word("drill.kind", p.drill) if p.drill else "—",
-                    no_wrap=True,
-                    overflow="ellipsis",
-                    style="" if p.drill else "dim",
-                ),
-                Text(when(p.last_drilled)[:10] if p.last_drilled else "—", no_wrap=True),
-                Text(
-                    _word("drill.state", p.last_state) if p.last_state else "—",
-                    style={"passed": "green", "failed": "bold red"}.get(p.last_state or "", ""),
-                ),
-                Text(
-                    t("drill.overdue_flag", months=12) if p.overdue else "",
-                    style="bold red",
-                    no_wrap=True,
-                    overflow="ellipsis",
-                ),
-                key=p.code,
-            )
-        if self.plans:
-            table.move_cursor(row=min(max(row, 0), len(self.plans) - 1))
-        self._show_drill_panel()
 
     def tick(self) -> None:
         """Every 30 s: the countdowns and the deadline line, from the rows already loaded."""
@@ -798,21 +1047,14 @@ class IncidentsScreen(AreaScreen):
         if key is not None and int(key) in self.rows:
             self._select(int(key))
 
-    @on(DataTable.RowHighlighted, "#drill-plans")
-    def _plan_highlighted(self) -> None:
-        run, plan = self.drill_run, self.current_plan
-        finished = run is not None and (run.result is not None or bool(run.error))
-        if finished and (plan is None or run is None or plan.code != run.plan):
-            self.drill_run = None  # a finished run stays in sight on its own plan only
-        self._show_drill_panel()
-        self.refresh_bindings()
-
     def _select(self, incident_id: int, *, force: bool = False) -> None:
         if incident_id == self._highlighted and self.detail is not None and not force:
             return
         self._highlighted = incident_id
         self._detail_generation += 1
         self.refresh_bindings()
+        if self.view == "incidents":
+            self._crumbs()
         self.fetch_detail(self._detail_generation, incident_id)
 
     @work(thread=True, exclusive=True, group="incidents-detail")
@@ -851,7 +1093,7 @@ class IncidentsScreen(AreaScreen):
             Content.styled(t("tui.load_failed", reason=message.reason), "bold $text-error")
         )
 
-    # --- the detail pane -------------------------------------------------------------
+    # --- the incident detail pane ----------------------------------------------------
 
     def _show_detail(self, shown: IncidentView | None) -> None:
         self.detail = shown
@@ -876,7 +1118,7 @@ class IncidentsScreen(AreaScreen):
             for n, title, role, done in self.detail_steps:
                 mark = ("✓ ", "$text-success") if done else ("· ", "dim")
                 parts.extend(
-                    ["\n", mark, f"{n}. ", title, (f"  {_word('rbac.role', role)}", "dim")]
+                    ["\n", mark, numbered(n, title), (f"  {_word('rbac.role', role)}", "dim")]
                 )
             steps.update(Content.assemble(*parts))
         else:
@@ -913,19 +1155,114 @@ class IncidentsScreen(AreaScreen):
             ("incident.f_detected", [when(v.detected_at)]),
             ("incident.f_deadline", deadline),
         ]
-        parts: Parts = []
-        for key, value in entries:
-            if parts:
-                parts.append("\n")
-            parts.append((_label(key), "dim"))
-            parts.extend(value)
-        self.query_one("#inc-facts", Static).update(Content.assemble(*parts))
+        self.query_one("#inc-facts", Static).update(labelled(entries))
+
+    # --- the drills list ---------------------------------------------------------------
+
+    def _drill_rows(self) -> list[DrillRow]:
+        """The scheduled drills (soonest first), then each plan with its last drill; under
+        the filter."""
+        words = filter_words(self.filters["drills"])
+        out: list[DrillRow] = []
+        far = datetime.max.replace(tzinfo=UTC)
+        scheduled = sorted(
+            (d for d in self.drills if d.state == "planned"),
+            key=lambda d: (d.scheduled_for or far, d.id),
+        )
+        for d in scheduled:
+            plan = self._plan_named(d.plan_code)
+            if matches(words, scheduled_text(d, plan)):
+                out.append(DrillRow(drill_key(d.id), scheduled=d))
+        for p in self.plans:
+            plan = self._plan_named(p.code)
+            hay = [*plan_text(plan, p.code), *status_text(p)]
+            if matches(words, hay):
+                out.append(DrillRow(plan_key(p.code), status=p))
+        return out
+
+    def _drill_cells(self, row: DrillRow) -> tuple[Text, ...]:
+        d = row.scheduled
+        if d is not None:
+            label = _word("incident.category", self.plan_titles.get(d.plan_code, d.plan_code))
+            due = d.scheduled_for is not None and d.scheduled_for <= datetime.now(UTC)
+            return (
+                Text(f"#{d.id} {label}", no_wrap=True, overflow="ellipsis"),
+                Text(_word("drill.kind", d.kind), no_wrap=True, overflow="ellipsis"),
+                Text(
+                    show_local(d.scheduled_for, seconds=False)[5:] if d.scheduled_for else "—",
+                    no_wrap=True,
+                ),
+                Text(_word("drill.state", d.state), style="bold yellow", no_wrap=True),
+                Text(
+                    t("tui.incidents.scheduled_due" if due else "tui.incidents.scheduled_flag"),
+                    style="bold yellow" if due else "yellow",
+                    no_wrap=True,
+                    overflow="ellipsis",
+                ),
+            )
+        p = row.status
+        assert p is not None
+        label = _word("incident.category", self.plan_titles.get(p.code, p.code))
+        return (
+            Text(label, no_wrap=True, overflow="ellipsis"),
+            Text(
+                _word("drill.kind", p.drill) if p.drill else "—",
+                no_wrap=True,
+                overflow="ellipsis",
+                style="" if p.drill else "dim",
+            ),
+            Text(when(p.last_drilled)[:10] if p.last_drilled else "—", no_wrap=True),
+            Text(
+                _word("drill.state", p.last_state) if p.last_state else "—",
+                style={"passed": "green", "failed": "bold red"}.get(p.last_state or "", ""),
+            ),
+            Text(
+                t("drill.overdue_flag", months=12) if p.overdue else "",
+                style="bold red",
+                no_wrap=True,
+                overflow="ellipsis",
+            ),
+        )
+
+    def _fill_plans(self) -> None:
+        """The drills list: scheduled drills, then the plans; the cursor stays on its row."""
+        table = self.plan_table
+        here = self.current_drill_row
+        keep = self._drill_after or (here.key if here is not None else None)
+        self._drill_after = None
+        index = table.cursor_row
+        rows = self._drill_rows()
+        table.clear()
+        for row in rows:
+            table.add_row(*self._drill_cells(row), key=row.key)
+        self.drill_rows = rows
+        if rows:
+            keys = [r.key for r in rows]
+            target = keys.index(keep) if keep in keys else min(max(index, 0), len(rows) - 1)
+            table.move_cursor(row=target)
+        self._show_drill_panel()
+
+    @on(DataTable.RowHighlighted, "#drill-plans")
+    def _plan_highlighted(self) -> None:
+        run, row = self.drill_run, self.current_drill_row
+        finished = run is not None and (run.result is not None or bool(run.error))
+        if finished and (row is None or run is None or row.key != run.row):
+            self.drill_run = None  # a finished run stays in sight on its own row only
+        self._show_drill_panel()
+        self.refresh_bindings()
 
     def _show_drill_panel(self) -> None:
         info = self.query_one("#drill-info", Static)
-        plan = self.current_plan
-        if plan is None:
-            info.update(Content.styled(t("tui.incidents.no_plan"), "dim"))
+        row = self.current_drill_row
+        plan = row.status if row is not None else None
+        scheduled = row.scheduled if row is not None else None
+        if self.view == "drills":
+            self._crumbs()
+        if scheduled is not None:
+            info.update(self._scheduled_info(scheduled))
+        elif plan is None:
+            empty = "tui.incidents.no_match" if self.filters["drills"] else "tui.incidents.no_plan"
+            info.update(Content.styled(t(empty), "dim"))
         else:
             parts: Parts = [
                 (_label("drill.col_plan"), "dim"),
@@ -943,7 +1280,16 @@ class IncidentsScreen(AreaScreen):
                 parts.extend(["\n", (t("drill.overdue_flag", months=12), "bold $text-error")])
             info.update(Content.assemble(*parts))
         run = self.drill_run
-        if run is None and plan is not None:
+        if run is not None:
+            self._render_run(run)
+            return
+        steps = self.query_one("#drill-steps", Static)
+        result = self.query_one("#drill-result", Static)
+        if scheduled is not None:
+            steps.update(Content.styled(t("tui.incidents.scheduled_hint"), "dim"))
+            result.update("")
+            return
+        if plan is not None:
             last = next(
                 (d for d in self.drills if d.plan_code == plan.code and d.state != "planned"), None
             )
@@ -954,17 +1300,31 @@ class IncidentsScreen(AreaScreen):
                         {s.name: s.outcome for s in last.steps},
                         {s.name: s.detail for s in last.steps},
                         last,
+                        row=plan_key(plan.code),
                     ),
                     previous=True,
                 )
                 return
-            self.query_one("#drill-steps", Static).update(
-                Content.styled(t("tui.incidents.drill_hint"), "dim")
-            )
-            self.query_one("#drill-result", Static).update("")
+            steps.update(Content.styled(t("tui.incidents.drill_hint"), "dim"))
+            result.update("")
             return
-        if run is not None:
-            self._render_run(run)
+        steps.update("")
+        result.update("")
+
+    def _scheduled_info(self, d: DrillView) -> Content:
+        people = t("tui.incidents.list_sep").join(d.participants) or "—"
+        return labelled(
+            [
+                (
+                    "tui.incidents.f_drill_id",
+                    [(f"#{d.id}", "bold"), "  ", (_word("drill.state", d.state), "bold yellow")],
+                ),
+                ("tui.incidents.f_kind", [_word("drill.kind", d.kind)]),
+                ("drill.col_plan", [f"{d.plan_code} v{d.plan_version}"]),
+                ("tui.incidents.f_when", [when(d.scheduled_for)]),
+                ("tui.incidents.f_participants", [people]),
+            ]
+        )
 
     def _render_run(self, run: DrillRun, *, previous: bool = False) -> None:
         parts: Parts = [
@@ -1002,14 +1362,190 @@ class IncidentsScreen(AreaScreen):
                 out.extend(["\n  ", (_label(f"drill.figure.{key}"), "dim"), str(value)])
         result.update(Content.assemble(*out))
 
+    # --- the plans view ------------------------------------------------------------------
+
+    def _fill_plan_list(self) -> None:
+        table = self.plan_list_table
+        keep = self._plan_after or self._plan_code
+        self._plan_after = None
+        words = filter_words(self.filters["plans"])
+        self.shown_plans = [p for p in self.plan_list if matches(words, plan_text(p, p.code))]
+        table.clear()
+        now = datetime.now(UTC)
+        for p in self.shown_plans:
+            table.add_row(*self._plan_cells(p, now), key=p.code)
+        if not self.shown_plans:
+            self._plan_code = None
+            self._show_plan(None)
+            return
+        codes = [p.code for p in self.shown_plans]
+        target = keep if keep in codes else codes[0]
+        table.move_cursor(row=codes.index(target))
+        self._select_plan(target, force=True)
+
+    def _plan_cells(self, p: Plan, now: datetime) -> tuple[Text, ...]:
+        status = self._status_of(p.code)
+        if p.created_at is not None:
+            changed = Text(when(p.created_at)[:10], no_wrap=True)
+        else:
+            changed = Text(_word("plan.origin", p.origin), style="dim", no_wrap=True)
+        return (
+            Text(p.code, no_wrap=True, overflow="ellipsis"),
+            Text(p.title, no_wrap=True, overflow="ellipsis"),
+            Text(str(p.version), justify="right"),
+            changed,
+            Text(*since_drill(status, now, short=True), no_wrap=True),
+        )
+
+    @on(DataTable.RowHighlighted, "#plan-list")
+    def _plan_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        key = event.row_key.value
+        if key is not None and any(p.code == key for p in self.shown_plans):
+            self._select_plan(key)
+
+    def _select_plan(self, code: str, *, force: bool = False) -> None:
+        if code == self._plan_code and self.plan_detail is not None and not force:
+            return
+        self._plan_code = code
+        self._plan_generation += 1
+        self.refresh_bindings()
+        if self.view == "plans":
+            self._crumbs()
+        self.fetch_plan(self._plan_generation, code)
+
+    @work(thread=True, exclusive=True, group="incidents-plan")
+    def fetch_plan(self, generation: int, code: str) -> None:
+        """``jzctl plan show CODE --history``: the current version and every version."""
+        from ops import plans
+
+        try:
+            with self.jz.database.read() as s:
+                plan = plans.current(s, code)
+                versions = plans.history(s, code)
+        except Exception as exc:
+            self.post_message(PlanDetailFailed(generation, error_text(exc)))
+            return
+        self.post_message(PlanDetailLoaded(generation, plan, versions))
+
+    @on(PlanDetailLoaded)
+    def _plan_loaded(self, message: PlanDetailLoaded) -> None:
+        if message.generation != self._plan_generation:
+            return
+        self.plan_history = message.history
+        self._show_plan(message.plan)
+
+    @on(PlanDetailFailed)
+    def _plan_failed(self, message: PlanDetailFailed) -> None:
+        if message.generation != self._plan_generation:
+            return
+        self.query_one("#plan-facts", Static).update(
+            Content.styled(t("tui.load_failed", reason=message.reason), "bold $text-error")
+        )
+
+    def _show_plan(self, plan: Plan | None) -> None:
+        self.plan_detail = plan
+        self.refresh_bindings()
+        facts = self.query_one("#plan-facts", Static)
+        steps = self.query_one("#plan-steps", Static)
+        history = self.query_one("#plan-history", Static)
+        if plan is None:
+            empty = "tui.incidents.no_match" if self.filters["plans"] else "tui.incidents.no_plan"
+            facts.update(Content.styled(t(empty), "dim"))
+            steps.display = False
+            history.display = False
+            return
+        status = self._status_of(plan.code)
+        drilled: Parts = []
+        if status is not None and status.last_drilled is not None:
+            drilled.extend([when(status.last_drilled), "  "])
+        drilled.append(since_drill(status, datetime.now(UTC), short=False))
+        header = t(
+            "plan.header",
+            title=plan.title,
+            code=plan.code,
+            version=plan.version,
+            origin=_word("plan.origin", plan.origin),
+        )
+        entries: list[tuple[str, Parts]] = [
+            ("incident.f_category", [_word("incident.category", plan.category)]),
+            ("tui.incidents.f_owner", [_word("rbac.role", plan.owner_role)]),
+            (
+                "drill.col_drill",
+                [_word("drill.kind", plan.drill) if plan.drill else t("tui.incidents.no_drill")],
+            ),
+            ("tui.incidents.f_contacts", [t("tui.incidents.list_sep").join(plan.contacts) or "—"]),
+            ("drill.col_last", drilled),
+        ]
+        facts.update(Content.assemble((header, "bold"), "\n", labelled(entries)))
+        steps.display = True
+        parts: Parts = [(t("tui.incidents.plan_steps"), "bold $text-accent")]
+        for i, st in enumerate(plan.steps, 1):
+            parts.extend(
+                ["\n", numbered(i, st.title), (f"  {_word('rbac.role', st.owner_role)}", "dim")]
+            )
+        steps.update(Content.assemble(*parts))
+        history.display = True
+        parts = [(t("tui.incidents.plan_versions"), "bold $text-accent")]
+        for p in reversed(self.plan_history):
+            if p.created_at is None:
+                line = t("tui.incidents.version_shipped", version=p.version)
+            else:
+                line = t(
+                    "tui.incidents.version_edited",
+                    version=p.version,
+                    at=when(p.created_at),
+                    reason=p.reason or t("tui.incidents.no_reason"),
+                )
+            parts.extend(["\n", (line, "bold" if p.version == plan.version else "")])
+        history.update(Content.assemble(*parts))
+
+    # --- the filter (applied as it is typed, to the list of the view) ------------------
+
+    def action_focus_filter(self) -> None:
+        self.filter_box.open()
+
+    @on(FilterBox.Applied, "#inc-filter")
+    def _filtered(self, message: FilterBox.Applied) -> None:
+        self._apply_filter(message.text)
+        if message.done:
+            self.list_of(self.view).focus()
+
+    def _apply_filter(self, text: str) -> None:
+        """``text`` becomes the filter of the list in view."""
+        if text == self.filters[self.view]:
+            return
+        self.filters[self.view] = text
+        if not self._loaded_once:
+            return
+        if self.view == "incidents":
+            self._filter_incidents()
+            self._fill_incidents(self._highlighted)
+        elif self.view == "drills":
+            self._fill_plans()
+        else:
+            self._fill_plan_list()
+        self._show_count()
+        self._crumbs()
+        self.refresh_bindings()
+
+    def _set_filter(self, view: str, text: str) -> None:
+        """Set a view's filter (and the box, when that view is showing)."""
+        if view == self.view:
+            self.filter_box.set_quietly(text)
+            self._apply_filter(text)
+        else:
+            self.filters[view] = text
+
     # --- navigation ------------------------------------------------------------------
 
     def open_with(self, text: str) -> None:
-        """``drills`` shows the drills; ``overdue`` the incidents whose report is overdue;
-        ``incidents`` all incidents."""
+        """``drills`` shows the drills; ``plans`` the emergency plans; ``overdue`` the
+        incidents whose report is overdue; ``incidents`` all incidents."""
         word = text.strip().lower()
         if word in ("drills", "drill", "演练"):
             self.action_view("drills")
+        elif word in ("plans", "plan", "预案"):
+            self.action_view("plans")
         elif word in ("overdue", "逾期"):
             self.action_view("incidents")
             if not self.overdue_only:
@@ -1023,13 +1559,13 @@ class IncidentsScreen(AreaScreen):
         if view not in VIEWS:
             return
         self.view = view
-        self.query_one("#inc-switcher", ContentSwitcher).current = (
-            "inc-pane" if view == "incidents" else "drill-pane"
-        )
-        (self.incident_table if view == "incidents" else self.plan_table).focus()
+        self.query_one("#inc-switcher", ContentSwitcher).current = PANES[view]
+        self.filter_box.set_quietly(self.filters[view])  # each view keeps its own filter
+        self.list_of(view).focus()
         self._show_views()
         if self._loaded_once:
             self._show_count()
+        self._crumbs()
         self.refresh_bindings()
 
     def action_overdue(self) -> None:
@@ -1040,7 +1576,11 @@ class IncidentsScreen(AreaScreen):
         self.reload()
 
     def action_back(self) -> None:
-        (self.incident_table if self.view == "incidents" else self.plan_table).focus()
+        """Esc: back to the list; with a filter set, clear it (in the box, the box's own Esc
+        does the same)."""
+        if self.filters[self.view] or self.filter_box.value:
+            self.filter_box.action_close()
+        self.list_of(self.view).focus()
 
     # --- writing ---------------------------------------------------------------------
 
@@ -1238,6 +1778,8 @@ class IncidentsScreen(AreaScreen):
         if message.select is not None and self.overdue_only:
             self.overdue_only = False  # a new or changed incident must be in sight
             self._show_views()
+        if message.select is not None and self.filters["incidents"]:
+            self._set_filter("incidents", "")
         self.reload()
 
     @on(ActionFailed)
@@ -1247,19 +1789,100 @@ class IncidentsScreen(AreaScreen):
         self._set_status(Content.styled(message.reason, "bold $text-error"))
         self.refresh_bindings()
 
+    # --- plans: edit -----------------------------------------------------------------
+
+    def action_edit_plan(self) -> None:
+        """``jzctl plan edit CODE``: the current TOML text in an editor; saved as the next
+        version by the same service (or the editor says why not and keeps the text)."""
+        shown = self.plan_detail
+        if self.check_action("edit_plan", ()) is not True or shown is None:
+            return
+        code = shown.code
+        database = self.jz.database
+
+        def save(text: str, reason: str) -> Plan:  # in the editor's thread worker
+            from ops import plans
+
+            op = self._operator()
+            return plans.edit(
+                plans.EditPlan(code, text, reason), database.uow(), op.actor, authorize=op.authorize
+            )
+
+        def saved(plan: Plan | None) -> None:
+            if plan is None:
+                return
+            self.notify(
+                t("plan.edited", code=plan.code, version=plan.version, steps=len(plan.steps)),
+                markup=False,
+            )
+            self._plan_after = plan.code
+            if not any(p.code == plan.code for p in self.shown_plans):
+                self._set_filter("plans", "")
+            self.reload()
+
+        self.app.push_screen(PlanEditor(shown, save), saved)
+
     # --- drills ----------------------------------------------------------------------
 
-    def action_run_drill(self) -> None:
-        plan = self.current_plan
-        if self.check_action("run_drill", ()) is not True or plan is None or plan.drill is None:
+    def action_schedule_drill(self) -> None:
+        """``jzctl drill plan KIND --at --plan --participant``: a form; the drill then
+        shows first in the drills list, to be run with ``d``."""
+        if self.check_action("schedule_drill", ()) is not True:
             return
-        self.drill_run = DrillRun(plan.code)
+        row = self.current_drill_row
+        kind, code = DRILL_KINDS[0], None
+        if row is not None and row.scheduled is not None:
+            kind, code = row.scheduled.kind, row.scheduled.plan_code
+        elif row is not None and row.status is not None and row.status.drill:
+            kind, code = row.status.drill, row.status.code
+        choices = [PlanChoice(p.code, p.title, p.drill) for p in self.plan_list]
+        database = self.jz.database
+
+        def schedule(cmd: PlanDrill) -> DrillView:  # in the form's thread worker
+            from ops import drills
+
+            op = self._operator()
+            return drills.plan_drill(cmd, database, op.actor, authorize=op.authorize)
+
+        def scheduled(view: DrillView | None) -> None:
+            if view is None:
+                return
+            self.notify(
+                t(
+                    "drill.planned",
+                    id=view.id,
+                    kind=_word("drill.kind", view.kind),
+                    at=when(view.scheduled_for),
+                ),
+                markup=False,
+            )
+            self._drill_after = drill_key(view.id)
+            self._set_filter("drills", "")  # the new drill must be in sight
+            self.reload()
+
+        self.app.push_screen(DrillForm(choices, kind, code, schedule), scheduled)
+
+    def action_run_drill(self) -> None:
+        row = self.current_drill_row
+        if self.check_action("run_drill", ()) is not True or row is None:
+            return
+        if row.scheduled is not None:
+            d = row.scheduled
+            self.drill_run = DrillRun(d.plan_code, row=row.key, drill_id=d.id)
+            plan_code, kind, drill_id = d.plan_code, d.kind, d.id
+        else:
+            plan = row.status
+            if plan is None or plan.drill is None:
+                return
+            self.drill_run = DrillRun(plan.code, row=row.key)
+            plan_code, kind, drill_id = plan.code, plan.drill, None
         self._render_run(self.drill_run)
         self.refresh_bindings()
-        self.run_drill(plan.code, plan.drill)
+        self.run_drill(plan_code, kind, drill_id)
 
     @work(thread=True, exclusive=True, group="incidents-drill")
-    def run_drill(self, plan_code: str, kind: str) -> None:
+    def run_drill(self, plan_code: str, kind: str, drill_id: int | None = None) -> None:
+        """``jzctl drill run KIND --plan CODE``, or ``--id N`` for a scheduled drill."""
         from ops import drills
 
         def hook(step: str, state: str, detail: dict[str, Any]) -> None:
@@ -1271,7 +1894,10 @@ class IncidentsScreen(AreaScreen):
 
         try:
             op = self._operator()
-            cmd = drills.RunDrill(kind=kind, plan_code=plan_code)
+            if drill_id is not None:
+                cmd = drills.RunDrill(drill_id=drill_id)
+            else:
+                cmd = drills.RunDrill(kind=kind, plan_code=plan_code)
             v = drills.run_drill(cmd, self.jz.database, op.actor, authorize=op.authorize, hook=hook)
         except Exception as exc:
             self.post_message(DrillFailed(error_text(exc)))
@@ -1297,6 +1923,11 @@ class IncidentsScreen(AreaScreen):
         run.result = message.view
         run.steps = {s.name: s.outcome for s in message.view.steps}
         run.details = {s.name: s.detail for s in message.view.steps}
+        if run.drill_id is not None:
+            # A scheduled drill's row goes once it has run: its result stays in sight on
+            # its plan's row, where the cursor goes.
+            run.row = plan_key(run.plan)
+            self._drill_after = run.row
         self._render_run(run)
         v = message.view
         head = t(

@@ -1,4 +1,6 @@
-"""The Org area (区划): the region tree, a breadcrumb, and the highlighted region's details.
+"""The Org area (区划): the region tree, the highlighted region's details, and the coverage of
+its units (``c``: county departments without an active caseworker, townships without an
+active leader — what ``jzctl org coverage`` lists); Enter on a gap walks the tree to it.
 
 Children load when a node is first expanded: a thread worker calls ``accounts.org.children``
 and posts the plain ``Node`` rows back. Details come the same way from ``accounts.org.show``.
@@ -23,12 +25,12 @@ from textual.widgets.tree import TreeNode
 from textual.worker import get_current_worker
 
 from accounts.org import Node, RegionDetail, children, show
-from casedb.errors import JzError
+from casedb.errors import JzError, PermissionDenied
 from console.i18n import language, t
 from console.tui.screens import AreaScreen
-from console.tui.widgets import localise_bindings
+from console.tui.widgets import SEPARATOR, localise_bindings
+from rbac.queries import Coverage
 
-SEPARATOR = " > "
 DEPT_COLUMN_EN = 20
 
 
@@ -60,11 +62,21 @@ class DetailLoaded(Message):
 
 
 @dataclass
+class CoverageLoaded(Message):
+    """The coverage of a region's subtree, read in a worker."""
+
+    code: str
+    name: str
+    coverage: Coverage
+
+
+@dataclass
 class LoadFailed(Message):
     """A worker could not read the database; ``parent_code`` is set for a failed expansion."""
 
     reason: str
     parent_code: str | None = None
+    coverage: bool = False
 
 
 def node_label(item: RegionItem) -> Text:
@@ -121,10 +133,16 @@ class OrgScreen(AreaScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("r", "refresh_region", "tui.org_bind_refresh", id="org.refresh"),
         Binding("slash", "find_region", "tui.org_bind_find", id="org.find"),
+        Binding("c", "coverage", "tui.org_bind_coverage", id="org.coverage"),
+        Binding("escape", "back", "tui.org_bind_back", id="org.back", show=False),
     ]
+    COVERAGE_PREFIX = "coverage:"
 
     def __init__(self) -> None:
         super().__init__()
+        # True while the coverage list is on its way (tests and the bench wait for False).
+        self.coverage_loading = False
+        self._after_coverage = ""  # the region to walk the tree to once its gaps are listed
         self._by_code: dict[str, TreeNode[RegionItem | None]] = {}
         self._detail_code: str | None = None
         # The regions still to open on the way to a region asked for (``open_with``).
@@ -133,7 +151,6 @@ class OrgScreen(AreaScreen):
     # --- layout ----------------------------------------------------------------------
 
     def compose_body(self) -> ComposeResult:
-        yield Static(Content(t("tui.org_breadcrumb_empty")), id="breadcrumb")
         with Horizontal(id="org-main"):
             tree = RegionTree()
             tree.border_title = t("tui.org_tree_title")
@@ -149,6 +166,10 @@ class OrgScreen(AreaScreen):
                 )
                 table.can_focus = False
                 yield table
+            gaps: DataTable[Text] = DataTable(id="coverage", cursor_type="row", zebra_stripes=True)
+            gaps.border_title = t("tui.org_coverage_title")
+            gaps.display = False
+            yield gaps
 
     def on_mount(self) -> None:
         table = self.query_one("#detail-depts", DataTable)
@@ -158,6 +179,11 @@ class OrgScreen(AreaScreen):
         table.add_column(t("org.col_department"), key="dept", width=width)
         table.add_column(t("org.col_accounts"), key="accounts")
         table.add_column(t("org.col_open_cases"), key="open_cases")
+        gaps = self.query_one("#coverage", DataTable)
+        gaps.add_column(t("coverage.col_kind"), key="kind")
+        gaps.add_column(t("coverage.col_region"), key="region")
+        gaps.add_column(t("coverage.col_name"), key="name")
+        gaps.add_column(t("coverage.col_dept"), key="dept", width=width)
         self.query_one(RegionTree).focus()
         self.fetch_children(None)
 
@@ -193,8 +219,123 @@ class OrgScreen(AreaScreen):
         self.app.push_screen(CommandLine(":org "))
 
     def open_with(self, text: str) -> None:
-        """Open the tree down to a region given by code or exact name."""
-        self._resolve(text.strip())
+        """Open the tree down to a region given by code or exact name; ``coverage:CODE`` (the
+        overview's coverage figure) lists that region's gaps as well."""
+        text = text.strip()
+        if text.startswith(self.COVERAGE_PREFIX):
+            # The tree walks to the region once the list is in: the list is what was asked
+            # for, and the two would only slow each other down.
+            self._after_coverage = text.removeprefix(self.COVERAGE_PREFIX).strip()
+            self.show_coverage(self._after_coverage)
+            return
+        self._resolve(text)
+
+    # --- coverage (org coverage) ---------------------------------------------------------
+
+    @property
+    def coverage_table(self) -> DataTable[Text]:
+        return self.query_one("#coverage", DataTable)
+
+    @property
+    def coverage_shown(self) -> bool:
+        return bool(self.coverage_table.display)
+
+    def action_coverage(self) -> None:
+        """c lists the gaps under the highlighted region; c again (or Esc) goes back."""
+        if self.coverage_shown:
+            self.action_back()
+            return
+        node = self.region_tree.cursor_node
+        item = node.data if node is not None else None
+        self.show_coverage(item.code if isinstance(item, RegionItem) else "53")
+
+    def show_coverage(self, region: str) -> None:
+        self.coverage_loading = True
+        table = self.coverage_table
+        table.clear()
+        table.border_subtitle = t("tui.org_loading")
+        self.query_one("#region-detail").display = False
+        table.display = True
+        table.focus()
+        self.fetch_coverage(region)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "coverage":
+            return self.jz.user is not None
+        if action == "back":
+            return self.coverage_shown
+        return True
+
+    def action_back(self) -> None:
+        if not self.coverage_shown:
+            return
+        self.coverage_table.display = False
+        self.query_one("#region-detail").display = True
+        self.region_tree.focus()
+        node = self.region_tree.cursor_node
+        if node is not None:
+            self.set_crumbs(*self.region_path(node))
+        if self._detail_code is not None:
+            self.fetch_detail(self._detail_code)
+
+    @work(thread=True, exclusive=True, group="coverage")
+    def fetch_coverage(self, region: str) -> None:
+        from accounts.authz import require_admin_account
+        from accounts.org import resolve_region
+        from audit_log.actor import local_actor
+        from rbac.queries import coverage
+
+        user = self.jz.user
+        try:
+            if user is None:
+                raise PermissionDenied("err.signin_required")
+            actor = local_actor(login=user.login_name, account_id=user.id)
+            require_admin_account(self.jz.database, actor, user.id)
+            with self.jz.database.read() as session:
+                root = resolve_region(session, region)
+                result = coverage(session, root.code)
+        except Exception as exc:
+            self.post_message(LoadFailed(_first_line(exc), coverage=True))
+            return
+        if not get_current_worker().is_cancelled:
+            self.post_message(CoverageLoaded(root.code, root.name, result))
+
+    @on(CoverageLoaded)
+    def _coverage_loaded(self, message: CoverageLoaded) -> None:
+        from casedb.reference import DEPARTMENTS
+
+        names = {d.code: (d.name_zh if language() == "zh" else d.name_en) for d in DEPARTMENTS}
+        result = message.coverage
+        table = self.coverage_table
+        table.clear()
+        for i, g in enumerate(result.gaps):
+            dept = names.get(g.department, "-") if g.department != "*" else "-"
+            table.add_row(
+                Text(t(f"coverage.kind_{g.kind}")), Text(g.region), Text(g.region_name),
+                Text(dept, overflow="ellipsis", no_wrap=True), key=f"{i}:{g.region}",
+            )  # fmt: skip
+        operators = sum(1 for g in result.gaps if g.kind == "operator")
+        table.border_subtitle = t(
+            "coverage.summary", name=message.name, cells=result.cells, operator_gaps=operators,
+            townships=result.townships, approver_gaps=len(result.gaps) - operators,
+        )  # fmt: skip
+        if not result.gaps:
+            table.add_row(Text(t("tui.org_coverage_none"), style="dim"), Text(""), Text(""),
+                          Text(""), key="_none")  # fmt: skip
+        self.set_crumbs(message.name, t("tui.org_coverage_crumb"))
+        self.coverage_loading = False
+        if self._after_coverage:
+            self._resolve(self._after_coverage)
+            self._after_coverage = ""
+
+    @on(DataTable.RowSelected, "#coverage")
+    def _gap_chosen(self, event: DataTable.RowSelected) -> None:
+        """Enter on a gap: back to the tree, at the region that lacks its staff."""
+        key = event.row_key.value or ""
+        if ":" not in key:
+            return
+        self.action_back()
+        self._resolve(key.partition(":")[2])
 
     @work(thread=True, exclusive=True, group="goto")
     def _resolve(self, text: str) -> None:
@@ -285,26 +426,19 @@ class OrgScreen(AreaScreen):
         item = event.node.data
         if not isinstance(item, RegionItem):
             return
-        self.query_one("#breadcrumb", Static).update(self.breadcrumb(event.node))
         self._detail_code = item.code
+        if self.coverage_shown:  # the details are hidden: read them when they show again
+            return
+        self.set_crumbs(*self.region_path(event.node))
         self.fetch_detail(item.code)
 
-    def breadcrumb(self, node: TreeNode[RegionItem | None]) -> Content:
+    def region_path(self, node: TreeNode[RegionItem | None]) -> list[str]:
         names: list[str] = []
         current: TreeNode[RegionItem | None] | None = node
         while current is not None and isinstance(current.data, RegionItem):
             names.append(current.data.name)
             current = current.parent
-        parts: list[str | tuple[str, str]] = []
-        for i, name in enumerate(reversed(names)):
-            if i:
-                parts.append((SEPARATOR, "dim"))
-            parts.append((name, "bold" if i == len(names) - 1 else ""))
-        return Content.assemble(*parts)
-
-    def breadcrumb_text(self) -> str:
-        visual = self.query_one("#breadcrumb", Static).visual
-        return visual.plain if isinstance(visual, Content) else str(visual)
+        return names[::-1]
 
     def action_refresh_region(self) -> None:
         """Reload the highlighted region's children and figures (others may have changed them)."""
@@ -369,6 +503,12 @@ class OrgScreen(AreaScreen):
                 node.data.loading = False
                 node.remove_children()
                 node.collapse()
+        if message.coverage:  # said where the admin looks, not only in a passing toast
+            table = self.coverage_table
+            table.clear()
+            table.border_subtitle = ""
+            table.add_row(Text(message.reason, style="bold"), Text(""), Text(""), Text(""))
+            self.coverage_loading = False
         self.notify(t("tui.load_failed", reason=message.reason), severity="error", markup=False)
 
 

@@ -27,7 +27,7 @@ from audit_log.actor import Actor
 from casedb.errors import JzError, PermissionDenied
 from casedb.reference import DEPARTMENTS
 from casedb.regions import expand
-from console.i18n import has, language, t
+from console.i18n import has, language, t, translated_params
 from console.tui.widgets import localise_bindings
 from rbac.enforcer import Enforcer
 from rbac.explain import explain
@@ -58,7 +58,7 @@ def rbac_authorize(database: Database, account_id: int) -> Callable[[Actor, str,
 def error_text(exc: BaseException) -> str:
     """One translated sentence for an error; the field named in its own words."""
     if isinstance(exc, JzError):
-        params = dict(exc.params)
+        params = translated_params(exc.params)
         field = params.get("field")
         if isinstance(field, str) and has(f"field.{field}"):
             params["field"] = t(f"field.{field}")

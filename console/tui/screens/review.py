@@ -542,6 +542,9 @@ class ReviewScreen(AreaScreen):
         if self.view == "items" and key is not None and key.isdigit():
             self._highlighted = int(key)
         self.refresh_bindings()
+        item = self.current if self.view == "items" else None
+        who = t("tui.person", name=item.full_name, login=item.login_name) if item else ""
+        self.set_crumbs(t(f"tui.review.view.{self.view}"), who)
 
     # --- acting ----------------------------------------------------------------------------
 

@@ -14,7 +14,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Static
+from textual.widgets import Footer, Static
 
 from console.i18n import t
 
@@ -92,6 +92,39 @@ class DemoBanner(Static):
         super().__init__(Content(t("tui.demo_banner")), id="demo-banner")
 
 
+SEPARATOR = " > "
+
+
+class Breadcrumb(Static):
+    """Where the admin is: the area, then the view and the item inside it (区划 > 云南省)."""
+
+    DEFAULT_CSS = """
+    Breadcrumb {
+        height: 1;
+        padding: 0 1;
+        background: $boost;
+        color: $text-accent;
+        text-wrap: nowrap;
+        text-overflow: ellipsis;
+    }
+    """
+
+    def __init__(self, area_label: str) -> None:
+        super().__init__(Content(area_label), id="breadcrumb")
+        self.area_label = area_label
+        self.parts: tuple[str, ...] = ()
+
+    def show(self, parts: Sequence[str]) -> None:
+        self.parts = tuple(p for p in parts if p)
+        names = (self.area_label, *self.parts)
+        pieces: list[str | tuple[str, str]] = []
+        for i, name in enumerate(names):
+            if i:
+                pieces.append((SEPARATOR, "dim"))
+            pieces.append((name, "bold" if i == len(names) - 1 else ""))
+        self.update(Content.assemble(*pieces))
+
+
 class NavBar(Static):
     """The areas of the console and their keys; the current one highlighted."""
 
@@ -122,3 +155,39 @@ class NavBar(Static):
             style = "reverse bold" if area.mode == self.current else ""
             parts.append((f"{area.key} {t(area.label_key)}", style))
         return Content.assemble(*parts)
+
+
+class KeysFooter(Footer):
+    """Textual's footer, rebuilt only when the keys it shows change.
+
+    The stock footer builds its keys anew each time a screen's bindings may have changed
+    (every cursor move, every worker that ends): a dozen widgets styled from scratch, some
+    5 ms each, several times a turn — half of an area's first opening. This one rebuilds
+    once a turn at most, and only when a key, a label or a key's enabled state differs."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._shown: tuple[tuple[str, str, bool, str], ...] | None = None
+        self._due = False
+
+    def bindings_changed(self, screen: Screen[Any]) -> None:
+        self._bindings_ready = True
+        if not screen.app.app_focus or not self.is_attached or screen is not self.screen:
+            return
+        if not self._due:
+            self._due = True
+            self.call_after_refresh(self._rebuild)
+
+    def _keys(self) -> tuple[tuple[str, str, bool, str], ...]:
+        return tuple(
+            (b.key, b.description, enabled, tooltip)
+            for (_, b, enabled, tooltip) in self.screen.active_bindings.values()
+            if b.show
+        )
+
+    async def _rebuild(self) -> None:
+        self._due = False
+        keys = self._keys()
+        if keys != self._shown:
+            self._shown = keys
+            await self.recompose()
