@@ -12,7 +12,7 @@ from audit_log.actor import Actor, local_actor
 from casedb.engine import Database
 from casedb.errors import PermissionDenied
 from rbac.enforcer import Decision, Enforcer
-from rbac.store import Grant
+from rbac.store import Grant, subject_of
 
 if TYPE_CHECKING:
     from accounts.bootstrap import Identity
@@ -63,27 +63,34 @@ def signed_in_operator(db: Database) -> Operator:
 
 
 def require_admin(op: Operator) -> Operator:
-    """The operator, refused (and the refusal recorded) unless they hold an admin role: only
-    admins read the policy, the role grants of others and the coverage of the units."""
-    _refuse_unless_admin(op.db, op.actor, op.enforcer.grants_of(op.account_id))
+    """The operator, refused (and the refusal recorded) unless they hold an admin role and
+    may act now (invariant 6): only admins read the policy, the grants of others and the
+    coverage of the units."""
+    state = op.enforcer.state_of(op.account_id)
+    grants = op.enforcer.grants_of(op.account_id)
+    _refuse_unless_admin(op.db, op.actor, grants, state is not None and state.can_act())
     return op
 
 
 def require_admin_account(db: Database, actor: Actor, account_id: int) -> None:
     """``require_admin`` for a console that has not loaded the admin's policy: reads only
-    their grants (a provincial admin's whole policy takes a tenth of a second to load)."""
+    their grants and state (a provincial admin's whole policy takes a tenth of a second)."""
+    from rbac.enforcer import read_account_states
     from rbac.queries import grants_of
 
     with db.read() as s:
         grants = grants_of(s, account_id)
-    _refuse_unless_admin(db, actor, grants)
+        state = read_account_states(s, [account_id]).get(subject_of(account_id))
+    _refuse_unless_admin(db, actor, grants, state is not None and state.can_act())
 
 
-def _refuse_unless_admin(db: Database, actor: Actor, grants: Iterable[Grant]) -> None:
+def _refuse_unless_admin(
+    db: Database, actor: Actor, grants: Iterable[Grant], can_act: bool
+) -> None:
     from audit_log.chain import record_refusal
     from rbac.queries import is_admin
 
-    if not is_admin(grants):
+    if not (can_act and is_admin(grants)):
         error = PermissionDenied("err.policy_read_denied", login=actor.login)
         record_refusal(db.uow(), actor, "policy.read", reason=error.key,
                        target_kind="policy", target_id="")  # fmt: skip
@@ -106,11 +113,16 @@ def require_province_config(op: Operator, action: str, target_kind: str, target_
 
 def check_grants_readable(op: Operator, who: Identity) -> None:
     """One's own grants are one's to read; another account's only for whoever may grant roles
-    or read the policy in that account's unit (``jzctl role list LOGIN``, the Rules area)."""
+    or read the policy in that account's unit (``jzctl role list LOGIN``, the Rules area). A
+    refusal is recorded."""
+    from audit_log.chain import record_refusal
     from rbac.templates import POLICY_READ, ROLE_GRANT
 
     if who.account_id == op.account_id:
         return
     actions = (ROLE_GRANT, POLICY_READ)
     if not any(op.decide(a, who.region_code, who.department_code).allowed for a in actions):
-        raise PermissionDenied("err.role_list_denied", login=who.login)
+        error = PermissionDenied("err.role_list_denied", login=who.login)
+        record_refusal(op.db.uow(), op.actor, "role.list", reason=error.key,
+                       target_kind="account", target_id=str(who.account_id))  # fmt: skip
+        raise error

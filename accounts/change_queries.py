@@ -110,10 +110,15 @@ def matching(text: str) -> list[Any]:
             people = select(Account.id).where(
                 or_(
                     Account.login_name.startswith(word.lower(), autoescape=True),
-                    Account.full_name.contains(word, autoescape=True),
+                    Account.full_name.icontains(word, autoescape=True),
                 )
             )
-            out.append(ChangeRequest.target_account_id.in_(people))
+            # An onboarding names its person only in its payload until it is executed.
+            newcomer = and_(
+                ChangeRequest.target_account_id.is_(None),
+                ChangeRequest.payload.contains(word, autoescape=True),
+            )
+            out.append(or_(ChangeRequest.target_account_id.in_(people), newcomer))
     return out
 
 

@@ -1,5 +1,6 @@
-"""How a dashboard figure reads, in the interface language: shared by the TUI's overview and
-``jzctl status`` (no UI library here, so the CLI stays light)."""
+"""How domain values read in the interface language, shared by the TUI and the CLI (no UI
+library here, so the CLI stays light): a dashboard figure (the overview and ``jzctl
+status``), a holiday's name (the Rules area and ``jzctl calendar list``)."""
 
 from __future__ import annotations
 
@@ -31,3 +32,21 @@ def detail_label(fig: Figure) -> str:
             shown = t(f"dash.problem.{v}") if k == "problem" and has(f"dash.problem.{v}") else v
             parts.append(t(key, value=shown))
     return t("dash.detail_sep").join(parts)
+
+
+# chinese-calendar names its holidays in English: say them in the interface language.
+PACKAGE_NAMES = {
+    "New Year's Day": "calendar.holiday_new_year",
+    "Spring Festival": "calendar.holiday_spring_festival",
+    "Tomb-sweeping Day": "calendar.holiday_tomb_sweeping",
+    "Labour Day": "calendar.holiday_labour_day",
+    "Dragon Boat Festival": "calendar.holiday_dragon_boat",
+    "National Day": "calendar.holiday_national_day",
+    "Mid-autumn Festival": "calendar.holiday_mid_autumn",
+    "Anti-Fascist 70th Day": "calendar.holiday_anti_fascist_70",
+}
+
+
+def holiday_name(name: str) -> str:
+    key = PACKAGE_NAMES.get(name)
+    return t(key) if key else (name or "-")

@@ -478,6 +478,13 @@ def test_onboarding_creates_the_account_on_execution(db: Database) -> None:
         SubmitChange("onboard", None, "新进人员", payload), db.uow(), who(db, c.submitter)
     )
     assert req.target_account_id is None and req.reviewer_role == "township_leader"
+    # The inbox filter finds a newcomer by name before the account exists, case aside.
+    from accounts.change_queries import list_requests
+
+    with db.read() as s:
+        for words, found in (("新人", True), ("kind:onboard 新人", True), ("旧人", False)):
+            page = list_requests(s, c.reviewer, "to_review", match=words)
+            assert [v.id for v in page.items] == ([req.id] if found else []), words
     changes.review(ActOn(req.id), db.uow(), who(db, c.reviewer))
     done = changes.execute(ActOn(req.id), db.uow(), who(db, c.executor))
     assert done.target_account_id is not None

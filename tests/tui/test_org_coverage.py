@@ -105,7 +105,7 @@ async def test_a_caseworker_is_refused_and_the_refusal_recorded(db: Database) ->
         await pilot.press("c")
         await wait_until(pilot, lambda: not org.coverage_loading)
         await wait_until(pilot, lambda: "不是管理员" in screen_text(app))
-        assert org.coverage_table.row_count == 1  # the refusal, no gaps
+        assert org.coverage_table.row_count == 0  # no gaps, the refusal said below them
     with db.read() as s:
         refused = s.scalars(select(AuditEvent).where(AuditEvent.action == "policy.read")).all()
     assert refused and refused[-1].outcome == "denied"
@@ -117,3 +117,28 @@ async def test_nobody_signed_in_sees_no_coverage_key(db: Database) -> None:
         await wait_until(pilot, lambda: "530000000000" in screen_text(app))
         assert app.screen.check_action("coverage", ()) is False
         assert "缺岗单位" not in screen_text(app)
+
+
+async def test_an_admin_locked_while_signed_in_is_refused(db: Database) -> None:
+    """Invariant 6: the console was opened before the lock; the next read is refused."""
+    from casedb.models import Account
+
+    admin_id = make_person(db, "admin", role="dept_admin", password=None)
+    with db.read() as s:
+        user = find_account(s, "admin")
+    app = JzApp(db, user=user)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("1")
+        await wait_until(pilot, lambda: isinstance(app.screen, OrgScreen))
+        org = app.screen
+        assert isinstance(org, OrgScreen)
+        await wait_until(pilot, lambda: "530000000000" in screen_text(app))
+        with db.uow() as uow:
+            account = uow.session.get(Account, admin_id)
+            assert account is not None
+            account.status = "locked"
+            uow.commit()
+        await pilot.press("c")
+        await wait_until(pilot, lambda: not org.coverage_loading)
+        await wait_until(pilot, lambda: "不是管理员" in screen_text(app))
+        assert org.coverage_table.row_count == 0  # no gaps, the refusal said below them

@@ -16,6 +16,7 @@ from textual.pilot import Pilot
 from textual.widgets import Input, Select, Static
 
 from accounts.session import AccountInfo, find_account
+from audit_log.models import AuditEvent
 from casedb.calendar import SOURCE_FALLBACK, WorkCalendar, special_days
 from casedb.engine import Database
 from console.i18n import set_language, t
@@ -198,6 +199,13 @@ async def test_another_accounts_grants_outside_the_scope_are_refused(
         await pilot.press("slash", "enter")
         expected = t("err.role_list_denied", login="chen.civil")
         await wait_until(pilot, lambda: plain(app, "#ru-status") == expected)
+        with rules_db.read() as session:
+            refused = session.execute(
+                sa.select(AuditEvent.action, AuditEvent.outcome, AuditEvent.actor).where(
+                    AuditEvent.action == "role.list"
+                )
+            ).all()
+        assert [tuple(r) for r in refused] == [("role.list", "denied", "coord.530102")]
         s.query_one("#ru-grants-login", Input).value = "nobody.here"
         await pilot.press("slash", "enter")
         missing = t("err.account_not_found", account="nobody.here")

@@ -128,6 +128,8 @@ async def cases(pilot: Pilot[Any], app: JzApp) -> None:
     await wait_until(pilot, lambda: not any(
         getattr(app.screen, flag, False) is True for flag in ("fetching", "loading_rows", "busy")
     ))  # fmt: skip
+    # The admin's rights arrive from their own worker and decide the footer's keys.
+    await wait_until(pilot, lambda: getattr(app.screen, "grants", None) is not None)
     await pilot.pause(0.3)
 
 

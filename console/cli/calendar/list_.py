@@ -5,24 +5,8 @@ from __future__ import annotations
 import typer
 
 from console.cli import runtime
+from console.figures import holiday_name
 from console.i18n import t
-
-# chinese-calendar names its holidays in English: say them in the interface language.
-PACKAGE_NAMES = {
-    "New Year's Day": "calendar.holiday_new_year",
-    "Spring Festival": "calendar.holiday_spring_festival",
-    "Tomb-sweeping Day": "calendar.holiday_tomb_sweeping",
-    "Labour Day": "calendar.holiday_labour_day",
-    "Dragon Boat Festival": "calendar.holiday_dragon_boat",
-    "National Day": "calendar.holiday_national_day",
-    "Mid-autumn Festival": "calendar.holiday_mid_autumn",
-    "Anti-Fascist 70th Day": "calendar.holiday_anti_fascist_70",
-}
-
-
-def holiday_name(name: str) -> str:
-    key = PACKAGE_NAMES.get(name)
-    return t(key) if key else (name or "-")
 
 
 def run(

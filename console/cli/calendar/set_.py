@@ -14,28 +14,12 @@ def run(
                                help=t("cli.calendar_arg_kind")),
     name: str = typer.Option("", "--name", metavar="NAME", help=t("cli.calendar_opt_name")),
 ) -> None:  # fmt: skip
-    from datetime import UTC, datetime
-
-    from accounts.cli_support import PROVINCE
-    from audit_log.chain import record
-    from casedb.calendar import CLEAR, KINDS, parse_day, set_day
-    from casedb.errors import InvalidInput
-    from console.cli.calendar._auth import authorise
+    from accounts.calendar_admin import set_calendar_day
+    from casedb.calendar import parse_day
 
     when = parse_day(day)
-    kind = kind.strip().lower()
-    if kind not in (*KINDS, CLEAR):
-        raise InvalidInput("err.calendar_kind_invalid", kind=kind)
     db = runtime.open_database()
-    op = authorise(db, "calendar.set", when.isoformat())
-    now = datetime.now(UTC)
-    with db.uow() as uow:
-        before, after = set_day(uow.session, when, kind, name=name.strip(), by=op.actor.login,
-                                at=now)  # fmt: skip
-        record(uow.session, op.actor, "calendar.set", target_kind="calendar_day",
-               target_id=when.isoformat(), region=PROVINCE, before=before, after=after,
-               at=now)  # fmt: skip
-        uow.commit()
+    before, after = set_calendar_day(runtime.operator(db), when, kind, name)
     data = {"date": when.isoformat(), "before": before, "after": after}
 
     def human() -> None:

@@ -600,7 +600,7 @@ class CaseDetailScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="cs-detail-dialog") as dialog:
-            dialog.border_title = t("tui.cases.detail_title", case=self.case_no)
+            dialog.border_title = Content(t("tui.cases.detail_title", case=self.case_no))
             with VerticalScroll(id="cs-detail-scroll"):
                 yield Static(Content.styled(t("tui.cases.loading"), "dim"), id="cs-detail-facts")
                 yield Static(
@@ -965,7 +965,7 @@ class NoteDialog(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="note-dialog", classes="cs-dialog") as dialog:
-            dialog.border_title = self.title_text
+            dialog.border_title = Content(self.title_text)
             yield Static(self.question, classes="cs-question")
             with Horizontal(classes="cs-form-row"):
                 yield Static(Content(t("tui.cases.field_note")), classes="cs-form-label")

@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -115,11 +116,13 @@ class PlanEditor(ModalScreen["Plan | None"]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="plan-edit", classes="inc-dialog") as dialog:
-            dialog.border_title = t(
-                "tui.incidents.edit_title",
-                title=self.plan.title,
-                code=self.plan.code,
-                version=self.plan.version,
+            dialog.border_title = Content(
+                t(
+                    "tui.incidents.edit_title",
+                    title=self.plan.title,
+                    code=self.plan.code,
+                    version=self.plan.version,
+                )
             )
             yield Static(
                 Content(
@@ -245,7 +248,7 @@ class DrillForm(ModalScreen["DrillView | None"]):
 
     def compose(self) -> ComposeResult:
         kinds = [(t(f"drill.kind.{k}"), k) for k in DRILL_KINDS]
-        plans = [(f"{c.title} · {c.code}", c.code) for c in self.choices]
+        plans = [(Text(f"{c.title} · {c.code}"), c.code) for c in self.choices]
         with Vertical(id="drill-form", classes="inc-dialog") as dialog:
             dialog.border_title = t("tui.incidents.schedule_title")
             for label, widget in (

@@ -531,7 +531,7 @@ class TextDialog(ModalScreen[TextAnswer | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="inc-text-dialog", classes="inc-dialog") as dialog:
-            dialog.border_title = self.title_text
+            dialog.border_title = Content(self.title_text)
             yield Static(Content(self.question), classes="inc-question")
             if self.choices:
                 with Horizontal(classes="inc-form-row"):

@@ -182,7 +182,8 @@ class OrgScreen(AreaScreen):
         gaps = self.query_one("#coverage", DataTable)
         gaps.add_column(t("coverage.col_kind"), key="kind")
         gaps.add_column(t("coverage.col_region"), key="region")
-        gaps.add_column(t("coverage.col_name"), key="name")
+        # Names run long (红河哈尼族彝族自治州…): capped, so the department stays in view.
+        gaps.add_column(t("coverage.col_name"), key="name", width=14)
         gaps.add_column(t("coverage.col_dept"), key="dept", width=width)
         self.query_one(RegionTree).focus()
         self.fetch_children(None)
@@ -269,6 +270,8 @@ class OrgScreen(AreaScreen):
     def action_back(self) -> None:
         if not self.coverage_shown:
             return
+        self.workers.cancel_group(self, "coverage")
+        self.coverage_loading = False
         self.coverage_table.display = False
         self.query_one("#region-detail").display = True
         self.region_tree.focus()
@@ -302,6 +305,10 @@ class OrgScreen(AreaScreen):
 
     @on(CoverageLoaded)
     def _coverage_loaded(self, message: CoverageLoaded) -> None:
+        if not self.coverage_shown:  # the admin went back before it came
+            self.coverage_loading = False
+            self._after_coverage = ""
+            return
         from casedb.reference import DEPARTMENTS
 
         names = {d.code: (d.name_zh if language() == "zh" else d.name_en) for d in DEPARTMENTS}
@@ -311,13 +318,14 @@ class OrgScreen(AreaScreen):
         for i, g in enumerate(result.gaps):
             dept = names.get(g.department, "-") if g.department != "*" else "-"
             table.add_row(
-                Text(t(f"coverage.kind_{g.kind}")), Text(g.region), Text(g.region_name),
+                Text(t(f"coverage.kind_{g.kind}")), Text(g.region),
+                Text(g.region_name, overflow="ellipsis", no_wrap=True),
                 Text(dept, overflow="ellipsis", no_wrap=True), key=f"{i}:{g.region}",
             )  # fmt: skip
         operators = sum(1 for g in result.gaps if g.kind == "operator")
-        table.border_subtitle = t(
-            "coverage.summary", name=message.name, cells=result.cells, operator_gaps=operators,
-            townships=result.townships, approver_gaps=len(result.gaps) - operators,
+        table.border_subtitle = Content(
+            t("coverage.summary", name=message.name, cells=result.cells, operator_gaps=operators,
+              townships=result.townships, approver_gaps=len(result.gaps) - operators)
         )  # fmt: skip
         if not result.gaps:
             table.add_row(Text(t("tui.org_coverage_none"), style="dim"), Text(""), Text(""),
@@ -504,10 +512,10 @@ class OrgScreen(AreaScreen):
                 node.remove_children()
                 node.collapse()
         if message.coverage:  # said where the admin looks, not only in a passing toast
+            self._after_coverage = ""
             table = self.coverage_table
             table.clear()
-            table.border_subtitle = ""
-            table.add_row(Text(message.reason, style="bold"), Text(""), Text(""), Text(""))
+            table.border_subtitle = Content.styled(message.reason, "bold $text-error")
             self.coverage_loading = False
         self.notify(t("tui.load_failed", reason=message.reason), severity="error", markup=False)
 

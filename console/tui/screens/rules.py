@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
@@ -41,16 +41,14 @@ from textual.timer import Timer
 from textual.widgets import Button, ContentSwitcher, DataTable, Input, Select, Static
 
 from accounts.authz import (
+    PROVINCE,
     Operator,
     check_grants_readable,
     operator_for,
     require_admin,
-    require_province_config,
 )
 from accounts.bootstrap import account_id_by_login, identity
-from accounts.cli_support import ALL, PROVINCE
 from accounts.org import resolve_region
-from audit_log.chain import record
 from casedb.calendar import (
     CLEAR,
     HOLIDAY,
@@ -62,14 +60,13 @@ from casedb.calendar import (
     WorkCalendar,
     check_year,
     parse_day,
-    set_day,
     special_days,
 )
 from casedb.clock import local_zone
 from casedb.errors import InvalidInput, JzError
 from casedb.reference import DEPARTMENTS
-from console.cli.calendar.list_ import holiday_name
-from console.i18n import has, language, t
+from console.figures import holiday_name
+from console.i18n import has, t
 from console.tui.screens import AreaScreen
 from console.tui.screens.permission import action_label, department_name, error_text
 from console.tui.widgets import localise_bindings
@@ -112,14 +109,6 @@ def policy_operator(db: Database, user: AccountInfo) -> Operator:
     return require_admin(operator_for(db, user.id, user.login_name))
 
 
-def calendar_operator(db: Database, user: AccountInfo, action: str, target_id: str) -> Operator:
-    """The signed-in admin, allowed to edit the calendar (``system.config`` for the whole
-    province); a refusal is recorded and raised, as ``jzctl calendar set`` does."""
-    op = operator_for(db, user.id, user.login_name)
-    require_province_config(op, action, "calendar", target_id)
-    return op
-
-
 @dataclass(frozen=True)
 class DayForm:
     day: date
@@ -135,28 +124,11 @@ class DaySet:
 
 
 def set_calendar_day(db: Database, user: AccountInfo, form: DayForm) -> DaySet:
-    """``jzctl calendar set DATE KIND --name NAME``: the override and its audit event in one
-    transaction (``console.cli.calendar.set_``)."""
-    if form.kind not in (*KINDS, CLEAR):
-        raise InvalidInput("err.calendar_kind_invalid", kind=form.kind)
-    op = calendar_operator(db, user, "calendar.set", form.day.isoformat())
-    now = datetime.now(UTC)
-    with db.uow() as uow:
-        before, after = set_day(
-            uow.session, form.day, form.kind, name=form.name.strip(), by=op.actor.login, at=now
-        )
-        record(
-            uow.session,
-            op.actor,
-            "calendar.set",
-            target_kind="calendar_day",
-            target_id=form.day.isoformat(),
-            region=PROVINCE,
-            before=before,
-            after=after,
-            at=now,
-        )
-        uow.commit()
+    """``jzctl calendar set DATE KIND --name NAME`` through the same service."""
+    from accounts.calendar_admin import set_calendar_day as set_day_as
+
+    op = operator_for(db, user.id, user.login_name)
+    before, after = set_day_as(op, form.day, form.kind, form.name)
     return DaySet(form.day, before, after)
 
 
@@ -276,7 +248,7 @@ def levels_text(levels: tuple[int, ...]) -> str:
 
 
 def _join(items: Iterable[str]) -> str:
-    return ("、" if language() == "zh" else ", ").join(items)
+    return t("tui.list_sep").join(items)
 
 
 def departments_text(codes: Iterable[str]) -> str:
@@ -284,9 +256,7 @@ def departments_text(codes: Iterable[str]) -> str:
 
 
 def granter_text(rule: GrantRule) -> str:
-    text = (
-        f"{role_label(rule.granter)}：" if language() == "zh" else f"{role_label(rule.granter)}: "
-    )
+    text = t("tui.label", label=role_label(rule.granter))
     text += t(f"tui.rules.where.{rule.where}")
     if rule.departments:
         text += t(
@@ -653,7 +623,7 @@ class RulesScreen(AreaScreen):
         try:
             op = operator_for(self.jz.database, user.id, user.login_name)
             admin = is_admin(op.enforcer.grants_of(op.account_id))
-            may_set = op.decide(SYSTEM_CONFIG, PROVINCE, ALL).allowed
+            may_set = op.decide(SYSTEM_CONFIG, PROVINCE, ALL_DEPARTMENTS).allowed
         except Exception as exc:  # the screen says what went wrong and stays usable
             self.post_message(RightsLoaded(False, False, error_text(exc)))
             return

@@ -167,7 +167,7 @@ class KeysFooter(Footer):
 
     def __init__(self) -> None:
         super().__init__()
-        self._shown: tuple[tuple[str, str, bool, str], ...] | None = None
+        self._shown: tuple[tuple[str, str, str, str, bool, str], ...] | None = None
         self._due = False
 
     def bindings_changed(self, screen: Screen[Any]) -> None:
@@ -178,9 +178,9 @@ class KeysFooter(Footer):
             self._due = True
             self.call_after_refresh(self._rebuild)
 
-    def _keys(self) -> tuple[tuple[str, str, bool, str], ...]:
+    def _keys(self) -> tuple[tuple[str, str, str, str, bool, str], ...]:
         return tuple(
-            (b.key, b.description, enabled, tooltip)
+            (b.key, b.action, b.key_display or "", b.description, enabled, tooltip)
             for (_, b, enabled, tooltip) in self.screen.active_bindings.values()
             if b.show
         )
