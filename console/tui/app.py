@@ -254,7 +254,9 @@ class JzApp(App[int]):
         async def go() -> None:
             if mode != self.current_mode:
                 await self.switch_mode(mode)
-            screen = self.screen
+            # The area's own screen, under a dialog that may still be closing (the command
+            # line dismisses itself as it asks for this).
+            screen = self.screen_stack[0]
             opener = getattr(screen, "open_with", None)
             if filter_text and callable(opener):
                 opener(filter_text)

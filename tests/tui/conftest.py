@@ -1,13 +1,21 @@
-"""Helpers for Pilot tests of ``jzctl tui``: build the app, wait for workers, read the screen."""
+"""Helpers for Pilot tests of ``jzctl tui``: build the app, wait for workers, read the screen.
+
+Which database: the Pilot tests are about the terminal, and every query a screen runs is
+tried on SQLite and PostgreSQL in tests/integration; so each Pilot test runs on SQLite, and
+those marked ``both_backends`` (the screens whose lists page and filter in SQL, the chain of
+a change request) on PostgreSQL as well. The suite stays within its time on a 2-core machine.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
+import pytest
 from rich.console import Console
 from textual.app import App
 from textual.pilot import Pilot
@@ -16,6 +24,7 @@ from accounts.org import Division, load_divisions
 from accounts.session import AccountInfo
 from casedb.engine import Database
 from casedb.models import Account, Case
+from tests.conftest import database_url
 
 TOWNSHIP = "530102001000"  # 云南省 > 昆明市 > 五华区 > 护国街道
 VILLAGE = "530102001001"
@@ -124,3 +133,16 @@ async def press_until(
         await pilot.pause(0.05)
     await pilot.pause()
     await pilot.pause()
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "db_url" in metafunc.fixturenames:
+        both = metafunc.definition.get_closest_marker("both_backends") is not None
+        backends = ["sqlite", "postgresql"] if both else ["sqlite"]
+        metafunc.parametrize("db_url", backends, indirect=True)
+
+
+@pytest.fixture
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database: SQLite, or PostgreSQL for tests marked ``both_backends``."""
+    yield from database_url(request.param, tmp_path)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+import pytest
 import sqlalchemy as sa
 from rich.text import Text
 from textual.pilot import Pilot
@@ -22,6 +23,8 @@ from console.tui.screens.permission import PermissionChecker
 from rbac.grants import bootstrap_grant
 from rbac.store import Grant, add_grant, seed_default_policy, subject_of
 from tests.tui.conftest import press_until, screen_text, wait_until
+
+pytestmark = pytest.mark.both_backends  # lists paged and filtered in SQL
 
 SIZE = (120, 40)
 REGION = "530102000000"  # 五华区

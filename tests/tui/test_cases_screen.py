@@ -39,6 +39,8 @@ from tests.support.cases import (
 from tests.support.people import make_person
 from tests.tui.conftest import screen_text, wait_until
 
+pytestmark = pytest.mark.both_backends  # lists paged and filtered in SQL
+
 SIZE = (80, 24)
 WIDE = (150, 40)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 from rich.text import Text
 from textual.pilot import Pilot
@@ -27,6 +28,8 @@ from console.tui.screens.changes import (
 )
 from tests.support.people import make_person
 from tests.tui.conftest import press_until, screen_text, wait_until
+
+pytestmark = pytest.mark.both_backends  # lists paged and filtered in SQL
 
 SIZE = (150, 45)
 TOWNSHIP = "530102001000"  # 护国街道

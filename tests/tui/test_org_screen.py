@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
 from rich.text import Text
 from textual.widgets import DataTable, Static
 
@@ -20,6 +21,8 @@ from tests.tui.conftest import (
     screen_text,
     wait_until,
 )
+
+pytestmark = pytest.mark.both_backends  # lists paged and filtered in SQL
 
 SIZE = (120, 40)
 

@@ -46,7 +46,7 @@ def lang(request: pytest.FixtureRequest) -> Iterator[str]:
 
 
 @pytest.fixture
-def people() -> Iterator[Database]:
+def people(monkeypatch: pytest.MonkeyPatch) -> Iterator[Database]:
     """A fixed little world on SQLite: a county civil-affairs admin, a township leader, staff,
     a locked account and one request waiting for the leader."""
     from accounts.setup import initialise
@@ -54,6 +54,9 @@ def people() -> Iterator[Database]:
 
     # A path of fixed length, so that the header's layout does not move from run to run.
     folder = Path(tempfile.mkdtemp(prefix="jzs", dir="/tmp"))
+    from ops import catalogue
+
+    monkeypatch.setenv(catalogue.ENV_DIR, str(folder / "backups"))
     db = Database(f"sqlite:///{folder / 'snap.db'}")
     initialise(db, SYSTEM)
     make_person(db, "admin", full_name="县民政管理员", role="dept_admin", password=None)
