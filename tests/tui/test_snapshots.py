@@ -106,6 +106,9 @@ async def sign_in(pilot: Pilot[Any], app: JzApp) -> None:
 async def dashboard(pilot: Pilot[Any], app: JzApp) -> None:
     screen = app.screen
     await wait_until(pilot, lambda: getattr(screen, "pending", -1) == 0)
+    # The footer's keys are built after a refresh; the last figures widen their columns.
+    await wait_until(pilot, lambda: "^p" in screen_text(app).splitlines()[-1])
+    await pilot.pause(0.3)
 
 
 async def org(pilot: Pilot[Any], app: JzApp) -> None:
