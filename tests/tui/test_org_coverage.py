@@ -4,7 +4,10 @@ reads it (a refusal is said in one sentence and recorded)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select
+from textual.pilot import Pilot
 from textual.widgets import DataTable
 
 from accounts.session import find_account
@@ -19,6 +22,16 @@ from tests.tui.conftest import TOWNSHIP, screen_text, wait_until
 
 SIZE = (120, 40)
 COUNTY = "530102000000"
+
+
+async def open_org(app: JzApp, pilot: Pilot[Any]) -> OrgScreen:
+    """Area 1, its tree shown."""
+    await pilot.press("1")
+    await wait_until(pilot, lambda: isinstance(app.screen, OrgScreen))
+    org = app.screen
+    assert isinstance(org, OrgScreen)
+    await wait_until(pilot, lambda: "530000000000" in screen_text(app))
+    return org
 
 
 def gap_codes(screen: OrgScreen) -> list[str]:
@@ -78,11 +91,7 @@ async def test_c_toggles_the_list_and_esc_goes_back(db: Database) -> None:
         user = find_account(s, "admin")
     app = JzApp(db, user=user)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("1")
-        await wait_until(pilot, lambda: isinstance(app.screen, OrgScreen))
-        org = app.screen
-        assert isinstance(org, OrgScreen)
-        await wait_until(pilot, lambda: "530000000000" in screen_text(app))
+        org = await open_org(app, pilot)
         await pilot.press("c")
         await wait_until(pilot, lambda: org.coverage_shown and not org.coverage_loading)
         assert org.coverage_table.row_count > 0
@@ -97,11 +106,7 @@ async def test_a_caseworker_is_refused_and_the_refusal_recorded(db: Database) ->
         user = find_account(s, "clerk")
     app = JzApp(db, user=user)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("1")
-        await wait_until(pilot, lambda: isinstance(app.screen, OrgScreen))
-        org = app.screen
-        assert isinstance(org, OrgScreen)
-        await wait_until(pilot, lambda: "530000000000" in screen_text(app))
+        org = await open_org(app, pilot)
         await pilot.press("c")
         await wait_until(pilot, lambda: not org.coverage_loading)
         await wait_until(pilot, lambda: "不是管理员" in screen_text(app))
@@ -128,11 +133,7 @@ async def test_an_admin_locked_while_signed_in_is_refused(db: Database) -> None:
         user = find_account(s, "admin")
     app = JzApp(db, user=user)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("1")
-        await wait_until(pilot, lambda: isinstance(app.screen, OrgScreen))
-        org = app.screen
-        assert isinstance(org, OrgScreen)
-        await wait_until(pilot, lambda: "530000000000" in screen_text(app))
+        org = await open_org(app, pilot)
         with db.uow() as uow:
             account = uow.session.get(Account, admin_id)
             assert account is not None
